@@ -1,0 +1,42 @@
+package apimodel
+
+import (
+	"crypto/sha256"
+	"strings"
+)
+
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// DeriveID returns a stable lower-case alphanumeric id of n characters for
+// seed, in the style of API Gateway's generated ids (10 for APIs, 6 for
+// resources). The same seed always yields the same id, so method ARNs that
+// users paste into policies keep working across restarts.
+func DeriveID(seed string, n int) string {
+	sum := sha256.Sum256([]byte(seed))
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		b.WriteByte(idAlphabet[int(sum[i])%len(idAlphabet)])
+	}
+	return b.String()
+}
+
+// MethodARN builds the execute-api ARN of a request (spec §2.1): the
+// request's own verb and concrete path, the stage root as a trailing slash.
+func MethodARN(region, account, apiID, stage, verb, path string) string {
+	path = strings.TrimPrefix(path, "/")
+	var b strings.Builder
+	b.Grow(len(region) + len(account) + len(apiID) + len(stage) + len(verb) + len(path) + 32)
+	b.WriteString("arn:aws:execute-api:")
+	b.WriteString(region)
+	b.WriteByte(':')
+	b.WriteString(account)
+	b.WriteByte(':')
+	b.WriteString(apiID)
+	b.WriteByte('/')
+	b.WriteString(stage)
+	b.WriteByte('/')
+	b.WriteString(verb)
+	b.WriteByte('/')
+	b.WriteString(path)
+	return b.String()
+}

@@ -1,0 +1,92 @@
+package function
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+)
+
+// Invoker runs a function once. Consumers declare the narrower interfaces
+// they need; this one is what both the local runtime and remote AWS Lambda
+// implement.
+type Invoker interface {
+	Invoke(ctx context.Context, fn *apimodel.Function, payload []byte) (Result, error)
+}
+
+// Result is a completed invocation. A function that failed in its own code
+// (threw, returned an error, called the error callback) is still a completed
+// invocation: FunctionError says so, as Lambda's X-Amz-Function-Error header
+// does, and Payload holds the error document
+// ({"errorType","errorMessage","trace"|"stackTrace"}).
+type Result struct {
+	Payload []byte
+	// FunctionError is "" on success and "Unhandled" when the function
+	// reported an error.
+	FunctionError string
+	Duration      time.Duration
+	// ColdStart is true when a new worker was started for this call.
+	ColdStart bool
+}
+
+// ErrorKind classifies invocations that did not complete.
+type ErrorKind int
+
+const (
+	// KindTransport: the function could not be reached or spoke garbage.
+	KindTransport ErrorKind = iota
+	// KindTimeout: the function ran past its Timeout and was stopped.
+	KindTimeout
+	// KindExit: the worker process exited during the call (Runtime.ExitError).
+	KindExit
+	// KindInit: the runtime failed to initialise (bad handler, syntax error).
+	KindInit
+	// KindThrottled: every worker was busy for longer than the queue wait.
+	KindThrottled
+	// KindNotFound: no such function.
+	KindNotFound
+)
+
+func (k ErrorKind) String() string {
+	switch k {
+	case KindTimeout:
+		return "Timeout"
+	case KindExit:
+		return "Runtime.ExitError"
+	case KindInit:
+		return "Runtime.InitError"
+	case KindThrottled:
+		return "TooManyRequestsException"
+	case KindNotFound:
+		return "ResourceNotFoundException"
+	default:
+		return "Transport"
+	}
+}
+
+// InvokeError is an invocation that did not complete.
+type InvokeError struct {
+	Kind     ErrorKind
+	Function string
+	// Payload is the error document Lambda would report for this failure,
+	// when there is one (for example a timeout's "Task timed out after ...").
+	Payload []byte
+	Err     error
+}
+
+func (e *InvokeError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("function %s: %s: %v", e.Function, e.Kind, e.Err)
+	}
+	return fmt.Sprintf("function %s: %s", e.Function, e.Kind)
+}
+
+func (e *InvokeError) Unwrap() error { return e.Err }
+
+// IsKind reports whether err is an *InvokeError of kind k.
+func IsKind(err error, k ErrorKind) bool {
+	var ie *InvokeError
+	return errors.As(err, &ie) && ie.Kind == k
+}

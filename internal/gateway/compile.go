@@ -1,0 +1,112 @@
+package gateway
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
+	"github.com/portcullis-gateway/portcullis/internal/integration"
+	"github.com/portcullis-gateway/portcullis/internal/router"
+)
+
+// compiledAPI is the serving form of one API.
+type compiledAPI struct {
+	api       *apimodel.API
+	tree      *router.Tree
+	responses *gwresponse.Set
+	stages    map[string]*stage
+	methods   map[*apimodel.Method]*method
+}
+
+type stage struct {
+	name      string
+	variables map[string]string
+	throttle  []throttleRule
+}
+
+// method is everything the pipeline needs for one method, precomputed.
+type method struct {
+	m           *apimodel.Method
+	resource    *apimodel.Resource
+	authorize   Authorizer // nil for NONE
+	integration integration.Integration
+	// label is "VERB /path" for logs and metrics.
+	label string
+}
+
+// Compiler builds the authorization step and the AWS_PROXY integration of a
+// method; the gateway itself knows only the pipeline order.
+type Compiler interface {
+	// Authorizer returns the authorization step of a method, nil for NONE.
+	Authorizer(api *apimodel.API, m *apimodel.Method) (Authorizer, error)
+	// LambdaProxy returns the AWS_PROXY integration of a method.
+	LambdaProxy(api *apimodel.API, r *apimodel.Resource, m *apimodel.Method) (integration.Integration, error)
+}
+
+func (g *Gateway) compileAPI(a *apimodel.API) (*compiledAPI, error) {
+	tree, err := router.New(a.Resources)
+	if err != nil {
+		return nil, fmt.Errorf("API %s: %w", a.LogicalID, err)
+	}
+	set, err := gwresponse.Compile(a)
+	if err != nil {
+		return nil, fmt.Errorf("API %s: %w", a.LogicalID, err)
+	}
+	c := &compiledAPI{api: a, tree: tree, responses: set, stages: map[string]*stage{}, methods: map[*apimodel.Method]*method{}}
+	if len(a.Stages) == 0 {
+		return nil, fmt.Errorf("API %s has no stage", a.LogicalID)
+	}
+	for _, s := range a.Stages {
+		st := &stage{name: s.Name, variables: s.Variables}
+		st.throttle = compileThrottle(s)
+		c.stages[s.Name] = st
+	}
+	for _, r := range a.Resources {
+		verbs := make([]string, 0, len(r.Methods))
+		for v := range r.Methods {
+			verbs = append(verbs, v)
+		}
+		sort.Strings(verbs)
+		for _, v := range verbs {
+			m := r.Methods[v]
+			cm := &method{m: m, resource: r, label: v + " " + r.Path}
+			if m.AuthorizationType != "" && m.AuthorizationType != apimodel.AuthNone {
+				if g.opts.Compiler == nil {
+					return nil, fmt.Errorf("API %s: %s: authorization %s cannot be enforced", a.LogicalID, cm.label, m.AuthorizationType)
+				}
+				az, err := g.opts.Compiler.Authorizer(a, m)
+				if err != nil {
+					return nil, fmt.Errorf("API %s: %s: %w", a.LogicalID, cm.label, err)
+				}
+				if az == nil {
+					return nil, fmt.Errorf("API %s: %s: authorization %s cannot be enforced", a.LogicalID, cm.label, m.AuthorizationType)
+				}
+				cm.authorize = az
+			}
+			in := m.Integration
+			if in == nil {
+				return nil, fmt.Errorf("API %s: %s has no integration", a.LogicalID, cm.label)
+			}
+			switch in.Type {
+			case apimodel.IntegrationHTTPProxy:
+				cm.integration, err = integration.NewHTTPProxy(in, g.upstream)
+			case apimodel.IntegrationMock:
+				cm.integration, err = integration.NewMock(in)
+			case apimodel.IntegrationAWSProxy:
+				if g.opts.Compiler == nil {
+					err = fmt.Errorf("AWS_PROXY integrations need a function runtime")
+				} else {
+					cm.integration, err = g.opts.Compiler.LambdaProxy(a, r, m)
+				}
+			default:
+				err = fmt.Errorf("integration type %q is not supported", in.Type)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("API %s: %s: %w", a.LogicalID, cm.label, err)
+			}
+			c.methods[m] = cm
+		}
+	}
+	return c, nil
+}

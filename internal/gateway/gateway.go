@@ -1,0 +1,447 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
+	"github.com/portcullis-gateway/portcullis/internal/integration"
+	"github.com/portcullis-gateway/portcullis/internal/reqctx"
+	"github.com/valyala/fasthttp"
+)
+
+// MaxBodyBytes is API Gateway's REST payload limit (10 MB).
+const MaxBodyBytes = 10 << 20
+
+// Authorizer is a method's authorization step (spec §1 steps 3–5). It sets
+// r.Authorizer or r.Identity on success and returns a *gwresponse.Error
+// otherwise.
+type Authorizer interface {
+	Authorize(ctx context.Context, r *reqctx.Request) error
+}
+
+// Observer receives one call per finished request (metrics).
+type Observer interface {
+	Request(api, stage, route string, status int, d time.Duration)
+	Throttled(api, stage, route string)
+}
+
+// Options configure a Gateway. The zero value serves NONE-authorized
+// HTTP_PROXY and MOCK methods with a discarding logger.
+type Options struct {
+	Logger *slog.Logger
+	// Compiler builds authorizers and Lambda integrations; nil refuses
+	// every method that needs one (never serving a route open).
+	Compiler Compiler
+	// Upstream is the HTTP client of HTTP_PROXY integrations.
+	Upstream integration.Upstream
+	// Limiter enforces stage and method throttling; nil disables it.
+	Limiter Limiter
+	// MountStage serves only this stage, at "/" (sam local start-api's
+	// habit); "" serves every stage under /{stage}/.
+	MountStage string
+	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Observer gets request metrics; nil discards them.
+	Observer Observer
+}
+
+// Gateway serves the compiled APIs of one model.
+type Gateway struct {
+	opts     Options
+	log      *slog.Logger
+	upstream integration.Upstream
+	now      func() time.Time
+	// apis is swapped whole on reload; the listener of API i serves
+	// apis.Load()[i].
+	apis atomic.Pointer[[]*compiledAPI]
+}
+
+// New compiles every API of m. Any error leaves nothing running.
+func New(m *apimodel.Model, opts Options) (*Gateway, error) {
+	g := &Gateway{opts: opts, log: opts.Logger, upstream: opts.Upstream, now: opts.Now}
+	if g.log == nil {
+		g.log = slog.New(slog.DiscardHandler)
+	}
+	if g.upstream == nil {
+		g.upstream = integration.NewUpstream()
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	apis, err := g.compile(m)
+	if err != nil {
+		return nil, err
+	}
+	g.apis.Store(&apis)
+	return g, nil
+}
+
+func (g *Gateway) compile(m *apimodel.Model) ([]*compiledAPI, error) {
+	var errs []error
+	var apis []*compiledAPI
+	for _, a := range m.APIs {
+		c, err := g.compileAPI(a)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if g.opts.MountStage != "" {
+			if _, ok := c.stages[g.opts.MountStage]; !ok {
+				errs = append(errs, fmt.Errorf("API %s has no stage %q", a.LogicalID, g.opts.MountStage))
+			}
+		}
+		apis = append(apis, c)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if len(apis) == 0 {
+		return nil, errors.New("the model has no REST API to serve")
+	}
+	return apis, nil
+}
+
+// Reload compiles m and swaps it in atomically; on error the running APIs
+// keep serving. The new model must have the same number of APIs, since each
+// listens on its own port.
+func (g *Gateway) Reload(m *apimodel.Model) error {
+	apis, err := g.compile(m)
+	if err != nil {
+		return err
+	}
+	if old := g.apis.Load(); old != nil && len(*old) != len(apis) {
+		return fmt.Errorf("the template now defines %d REST APIs instead of %d; restart to change ports", len(apis), len(*old))
+	}
+	g.apis.Store(&apis)
+	return nil
+}
+
+// APIs returns the APIs being served, in listener order.
+func (g *Gateway) APIs() []*apimodel.API {
+	apis := *g.apis.Load()
+	out := make([]*apimodel.API, len(apis))
+	for i, a := range apis {
+		out[i] = a.api
+	}
+	return out
+}
+
+// Server returns the fasthttp server of API i.
+func (g *Gateway) Server(i int) *fasthttp.Server {
+	return &fasthttp.Server{
+		Handler: func(ctx *fasthttp.RequestCtx) { g.serve(i, ctx) },
+		ErrorHandler: func(ctx *fasthttp.RequestCtx, err error) {
+			g.serveError(i, ctx, err)
+		},
+		Name:                          "",
+		NoDefaultServerHeader:         true,
+		NoDefaultContentType:          true,
+		NoDefaultDate:                 false,
+		DisableHeaderNamesNormalizing: true,
+		DisablePreParseMultipartForm:  true,
+		MaxRequestBodySize:            MaxBodyBytes,
+		ReadBufferSize:                16 << 10,
+		IdleTimeout:                   2 * time.Minute,
+		ReadTimeout:                   5 * time.Minute,
+		Logger:                        fasthttpLogger{g.log},
+	}
+}
+
+type fasthttpLogger struct{ log *slog.Logger }
+
+func (l fasthttpLogger) Printf(format string, args ...any) {
+	l.log.Debug(fmt.Sprintf(format, args...))
+}
+
+// serveError answers requests fasthttp could not parse: an oversized body
+// is API Gateway's 413 REQUEST_TOO_LARGE; anything else a 400.
+func (g *Gateway) serveError(i int, ctx *fasthttp.RequestCtx, err error) {
+	c := (*g.apis.Load())[i]
+	r := &reqctx.Request{ID: newRequestID(), ExtendedID: newExtendedID(), Time: g.now()}
+	var ge *gwresponse.Error
+	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+		ge = gwresponse.Errorf(gwresponse.RequestTooLarge, "Request Too Long", "request body over %d bytes", MaxBodyBytes)
+	} else {
+		ge = gwresponse.Errorf(gwresponse.Default4XX, "Bad Request", "malformed request: %v", err)
+		ge.Status = 400
+	}
+	g.log.Info("Gateway response", "requestId", r.ID, "reason", ge.Error())
+	writeGatewayResponse(ctx, c.responses.Render(ge, r))
+	ctx.SetConnectionClose()
+}
+
+func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
+	c := (*g.apis.Load())[i]
+	start := g.now()
+	r := g.newRequest(ctx, start)
+	log := g.log.With("requestId", r.ID)
+	route := ""
+	status := 0
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("panic while serving request", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			ctx.Response.Reset()
+			resp := c.responses.Render(&gwresponse.Error{Type: gwresponse.Default5XX, Status: 500, Message: "Internal server error"}, r)
+			writeGatewayResponse(ctx, resp)
+			status = resp.Status
+		}
+		d := g.now().Sub(start)
+		log.Info("access", "sourceIp", r.SourceIP, "method", r.Method, "path", string(ctx.Path()), "route", route,
+			"stage", r.Stage, "status", status, "latencyMs", float64(d.Microseconds())/1000, "bytes", len(ctx.Response.Body()))
+		if g.opts.Observer != nil {
+			g.opts.Observer.Request(c.api.LogicalID, r.Stage, route, status, d)
+		}
+	}()
+	m, err := g.pipeline(ctx, c, r, log, &route)
+	if err == nil {
+		status = m.Status
+		writeIntegrationResponse(ctx, r, m)
+		return
+	}
+	var ge *gwresponse.Error
+	if !errors.As(err, &ge) {
+		ge = &gwresponse.Error{Type: gwresponse.Default5XX, Status: 500, Message: "Internal server error", Cause: err}
+	}
+	if ge.Cause != nil {
+		log.Info(ge.Cause.Error())
+	}
+	resp := c.responses.Render(ge, r)
+	log.Info(fmt.Sprintf("Gateway response type: %s with status code: %d", resp.Type, resp.Status))
+	writeGatewayResponse(ctx, resp)
+	status = resp.Status
+}
+
+// pipeline is API Gateway's order of checks (spec §1), written once.
+func (g *Gateway) pipeline(ctx *fasthttp.RequestCtx, c *compiledAPI, r *reqctx.Request, log *slog.Logger, route *string) (*integration.Response, error) {
+	// 1. Stage: /{stage}/... unless one stage is mounted at "/". An unknown
+	// stage is 403 Forbidden (D13); "/{stage}" without a trailing slash
+	// has no resource (spec §12.3).
+	wire := r.WirePath
+	var st *stage
+	if g.opts.MountStage != "" {
+		st = c.stages[g.opts.MountStage]
+		r.RawPath = wire
+	} else {
+		rest := strings.TrimPrefix(wire, "/")
+		name, tail, hasSlash := strings.Cut(rest, "/")
+		st = c.stages[name]
+		if st == nil {
+			return nil, &gwresponse.Error{Type: gwresponse.Default4XX, Status: 403, Message: "Forbidden", ErrorType: "ForbiddenException",
+				Cause: fmt.Errorf("no stage %q", name)}
+		}
+		if !hasSlash {
+			r.Stage = st.name
+			return nil, gwresponse.Errorf(gwresponse.MissingAuthenticationToken, gwresponse.MissingAuthTokenMessage, "request to the stage without a trailing slash")
+		}
+		r.RawPath = "/" + tail
+	}
+	r.Stage = st.name
+	r.StageVariables = st.variables
+	r.Path = unescapePath(r.RawPath)
+
+	// 2. Resource and method (spec §12.3): no match is 403 Missing
+	// Authentication Token, never 404 or 405.
+	var pbuf [4]routerParam
+	res, mm, params, found := c.tree.Match(r.Method, r.RawPath, pbuf[:0])
+	if !found || mm == nil {
+		return nil, gwresponse.Errorf(gwresponse.MissingAuthenticationToken, gwresponse.MissingAuthTokenMessage,
+			"no method %s on a resource matching %s", r.Method, r.RawPath)
+	}
+	m := c.methods[mm]
+	*route = m.label
+	r.ResourcePath = res.Path
+	r.ResourceID = res.ID
+	if len(params) > 0 {
+		r.PathParams = make(map[string]string, len(params))
+		for _, p := range params {
+			r.PathParams[p.Name] = p.Value
+		}
+	}
+	r.MethodARN = apimodel.MethodARN(c.api.Region, c.api.AccountID, c.api.ID, st.name, r.Method, r.RawPath)
+
+	// 3. Stage and method throttling, after routing and before
+	// authorization (D18).
+	if g.opts.Limiter != nil {
+		if rule, ok := st.rule(res.Path, mm.HTTPMethod); ok {
+			key := c.api.ID + "/" + st.name + "/" + rule.httpMethod + " " + rule.resourcePath
+			allowed, err := g.opts.Limiter.Allow(ctx, key, rule.rate, rule.burst)
+			if err != nil {
+				log.Warn("throttle check failed; request allowed", "err", err)
+			} else if !allowed {
+				if g.opts.Observer != nil {
+					g.opts.Observer.Throttled(c.api.LogicalID, st.name, m.label)
+				}
+				return nil, gwresponse.Errorf(gwresponse.Throttled, "Too Many Requests",
+					"stage %s method %s exceeded throttle limit. Limit: %.2f Burst: %d", st.name, m.label, rule.rate, rule.burst)
+			}
+		}
+	}
+
+	// 4. Authorization: resource policy pre-check, the method's
+	// authorizer, the combined policy decision and API keys.
+	if m.authorize != nil {
+		if err := m.authorize.Authorize(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+
+	// 5. The integration.
+	log.Info("Starting execution for request: " + r.ID)
+	log.Info(fmt.Sprintf("HTTP Method: %s, Resource Path: %s", r.Method, r.Path))
+	resp, err := m.integration.Invoke(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	log.Info(fmt.Sprintf("Method completed with status: %d", resp.Status))
+	return resp, nil
+}
+
+func (g *Gateway) newRequest(ctx *fasthttp.RequestCtx, now time.Time) *reqctx.Request {
+	req := &ctx.Request
+	r := &reqctx.Request{
+		ID:         newRequestID(),
+		ExtendedID: newExtendedID(),
+		Time:       now,
+		Method:     string(req.Header.Method()),
+		WirePath:   string(req.URI().PathOriginal()),
+		RawQuery:   string(req.URI().QueryString()),
+		Host:       string(req.Host()),
+		Protocol:   string(req.Header.Protocol()),
+		Secure:     ctx.IsTLS(),
+	}
+	if i := strings.IndexByte(r.WirePath, '?'); i >= 0 {
+		r.WirePath = r.WirePath[:i]
+	}
+	if r.WirePath == "" {
+		r.WirePath = "/"
+	}
+	r.Query = reqctx.ParseQuery(r.RawQuery)
+	r.Headers = make([]reqctx.Header, 0, req.Header.Len())
+	for k, v := range req.Header.All() {
+		r.Headers = append(r.Headers, reqctx.Header{Name: string(k), Value: string(v)})
+	}
+	if b := req.Body(); len(b) > 0 {
+		r.Body = append([]byte(nil), b...)
+	}
+	r.SourceIP = g.sourceIP(ctx, r)
+	return r
+}
+
+// sourceIP is the peer address unless the peer is a trusted proxy, in
+// which case the right-most untrusted X-Forwarded-For hop is used.
+func (g *Gateway) sourceIP(ctx *fasthttp.RequestCtx, r *reqctx.Request) string {
+	peer := ctx.RemoteIP()
+	ip := peer.String()
+	if len(g.opts.TrustedProxies) == 0 {
+		return ip
+	}
+	addr, ok := netip.AddrFromSlice(peer)
+	if !ok || !g.trusted(addr.Unmap()) {
+		return ip
+	}
+	xff, ok := r.HeaderValue("X-Forwarded-For")
+	if !ok {
+		return ip
+	}
+	hops := strings.Split(xff, ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		h := strings.TrimSpace(hops[i])
+		a, err := netip.ParseAddr(h)
+		if err != nil {
+			return ip
+		}
+		if !g.trusted(a.Unmap()) || i == 0 {
+			return a.String()
+		}
+	}
+	return ip
+}
+
+func (g *Gateway) trusted(a netip.Addr) bool {
+	for _, p := range g.opts.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func writeGatewayResponse(ctx *fasthttp.RequestCtx, resp gwresponse.Response) {
+	ctx.Response.Header.DisableNormalizing()
+	ctx.SetStatusCode(resp.Status)
+	for _, h := range resp.Headers {
+		ctx.Response.Header.Set(h.Name, h.Value)
+	}
+	ctx.SetBody(resp.Body)
+}
+
+func writeIntegrationResponse(ctx *fasthttp.RequestCtx, r *reqctx.Request, resp *integration.Response) {
+	h := &ctx.Response.Header
+	h.DisableNormalizing()
+	ctx.SetStatusCode(resp.Status)
+	for _, hd := range resp.Headers {
+		if strings.EqualFold(hd.Name, "Content-Type") {
+			h.SetContentType(hd.Value)
+			continue
+		}
+		h.Add(hd.Name, hd.Value)
+	}
+	h.Set("x-amzn-RequestId", r.ID)
+	h.Set("x-amz-apigw-id", r.ExtendedID)
+	ctx.SetBody(resp.Body)
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}
+
+func newExtendedID() string {
+	var b [9]byte
+	_, _ = rand.Read(b[:])
+	return base64.StdEncoding.EncodeToString(b[:]) + "="
+}
+
+// Serve serves API i on ln until ctx is done, then drains in-flight
+// requests.
+func (g *Gateway) Serve(ctx context.Context, i int, ln net.Listener) error {
+	srv := g.Server(i)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return srv.ShutdownWithContext(sctx)
+	}
+}
