@@ -212,13 +212,13 @@ type APIKey struct {
 
 // UsagePlan binds API keys to stages with throttle and quota limits.
 type UsagePlan struct {
-	ID         string
-	Name       string
-	Stages     []string // stage names of this API
-	KeyIDs     []string
-	RateLimit  float64 // 0 = unset
-	BurstLimit int
-	QuotaLimit int    // 0 = unset
+	ID          string
+	Name        string
+	Stages      []string // stage names of this API
+	KeyIDs      []string
+	RateLimit   float64 // 0 = unset
+	BurstLimit  int
+	QuotaLimit  int    // 0 = unset
 	QuotaPeriod string // DAY, WEEK, MONTH
 }
 
