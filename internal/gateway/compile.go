@@ -38,7 +38,9 @@ type method struct {
 // Compiler builds the authorization step and the AWS_PROXY integration of a
 // method; the gateway itself knows only the pipeline order.
 type Compiler interface {
-	// Authorizer returns the authorization step of a method, nil for NONE.
+	// Authorizer returns the authorization step of a method: the resource
+	// policy, the method's authorizer and its API key check. It returns nil
+	// when the method has nothing to check.
 	Authorizer(api *apimodel.API, m *apimodel.Method) (Authorizer, error)
 	// LambdaProxy returns the AWS_PROXY integration of a method.
 	LambdaProxy(api *apimodel.API, r *apimodel.Resource, m *apimodel.Method) (integration.Integration, error)
@@ -71,18 +73,20 @@ func (g *Gateway) compileAPI(a *apimodel.API) (*compiledAPI, error) {
 		for _, v := range verbs {
 			m := r.Methods[v]
 			cm := &method{m: m, resource: r, label: v + " " + r.Path}
-			if m.AuthorizationType != "" && m.AuthorizationType != apimodel.AuthNone {
-				if g.opts.Compiler == nil {
-					return nil, fmt.Errorf("API %s: %s: authorization %s cannot be enforced", a.LogicalID, cm.label, m.AuthorizationType)
-				}
+			// Every method goes through the compiler: resource policies and
+			// API keys apply to NONE methods too. A method that needs
+			// authorization the gateway cannot enforce is refused, never
+			// served open.
+			needsAuth := m.AuthorizationType != "" && m.AuthorizationType != apimodel.AuthNone
+			if g.opts.Compiler != nil {
 				az, err := g.opts.Compiler.Authorizer(a, m)
 				if err != nil {
 					return nil, fmt.Errorf("API %s: %s: %w", a.LogicalID, cm.label, err)
 				}
-				if az == nil {
-					return nil, fmt.Errorf("API %s: %s: authorization %s cannot be enforced", a.LogicalID, cm.label, m.AuthorizationType)
-				}
 				cm.authorize = az
+			}
+			if needsAuth && cm.authorize == nil {
+				return nil, fmt.Errorf("API %s: %s: authorization %s cannot be enforced", a.LogicalID, cm.label, m.AuthorizationType)
 			}
 			in := m.Integration
 			if in == nil {

@@ -1,0 +1,341 @@
+// Command portcullis serves SAM/CloudFormation templates and OpenAPI
+// documents with Amazon API Gateway's REST semantics, running their Lambda
+// functions locally.
+package main
+
+import (
+	"context"
+
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/portcullis-gateway/portcullis/internal/server"
+	"github.com/portcullis-gateway/portcullis/internal/template"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `portcullis — Amazon API Gateway (REST) authorization, locally and self-hosted
+
+Usage:
+  portcullis serve    [-t FILE] [--host 127.0.0.1] [--port 3000] [--stage NAME] [flags]
+  portcullis validate [-t FILE]
+  portcullis invoke   FUNCTION [-t FILE] [-e EVENT.json|-]
+  portcullis flush-authorizer-cache --api ID --stage NAME [--admin-addr 127.0.0.1:3001]
+  portcullis version
+
+Run "portcullis COMMAND -h" for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(rest, stdout, stderr)
+	case "validate":
+		return validate(rest, stdout, stderr)
+	case "invoke":
+		return invoke(rest, stdin, stdout, stderr)
+	case "flush-authorizer-cache":
+		return flush(rest, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "portcullis %s\n", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "portcullis: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+// common are the flags every command that loads a definition takes.
+type common struct {
+	template  string
+	region    string
+	account   string
+	stackName string
+	overrides multiFlag
+	imports   string
+	logFormat string
+	logLevel  string
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, strings.Fields(v)...); return nil }
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.template, "t", "", "template or OpenAPI file (default: template.yaml, template.yml, template.json, openapi.yaml)")
+	fs.StringVar(&c.template, "template", "", "same as -t")
+	fs.StringVar(&c.region, "region", os.Getenv("AWS_REGION"), "AWS region of the API (default us-east-1)")
+	fs.StringVar(&c.account, "account-id", "", "AWS account id of the API (default 123456789012)")
+	fs.StringVar(&c.stackName, "stack-name", "", "AWS::StackName (default portcullis)")
+	fs.Var(&c.overrides, "parameter-overrides", "template parameters as Key=Value (repeatable)")
+	fs.StringVar(&c.imports, "imports", "", "JSON file of exports for Fn::ImportValue ({\"Name\": \"value\"})")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+}
+
+func (c *common) loadOptions() (server.LoadOptions, error) {
+	o := server.LoadOptions{Region: c.region, AccountID: c.account, StackName: c.stackName}
+	if len(c.overrides) > 0 {
+		ov, err := template.ParseOverrides(c.overrides)
+		if err != nil {
+			return o, err
+		}
+		o.ParameterOverrides = ov
+	}
+	if c.imports != "" {
+		im, err := template.LoadImports(c.imports)
+		if err != nil {
+			return o, err
+		}
+		o.Imports = im
+	}
+	return o, nil
+}
+
+func (c *common) definition() (string, error) {
+	if c.template != "" {
+		return c.template, nil
+	}
+	return server.FindDefinition(".")
+}
+
+func (c *common) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: %v", c.logLevel, err)
+	}
+	ho := &slog.HandlerOptions{Level: level}
+	switch c.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, ho)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, ho)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", c.logFormat)
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	host := fs.String("host", "127.0.0.1", "address to listen on")
+	port := fs.Int("port", 3000, "port of the first API; further APIs use the next ports")
+	stage := fs.String("stage", "", "serve only this stage, mounted at /")
+	adminAddr := fs.String("admin-addr", "127.0.0.1:3001", `admin listener address ("-" disables it)`)
+	envVars := fs.String("env-vars", "", "SAM CLI style JSON file of function environment overrides")
+	maxWorkers := fs.Int("max-workers", 8, "maximum concurrent workers per function")
+	trusted := fs.String("trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted for the source IP")
+	cacheURL := fs.String("cache", "", "shared authorizer cache and rate limits: redis://HOST:PORT/DB")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "portcullis:", err)
+		return 2
+	}
+	path, err := c.definition()
+	if err != nil {
+		fmt.Fprintln(stderr, "portcullis:", err)
+		return 1
+	}
+	lo, err := c.loadOptions()
+	if err != nil {
+		fmt.Fprintln(stderr, "portcullis:", err)
+		return 2
+	}
+	var prefixes []netip.Prefix
+	for _, s := range strings.Split(*trusted, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			fmt.Fprintf(stderr, "portcullis: --trusted-proxies: %v\n", err)
+			return 2
+		}
+		prefixes = append(prefixes, p)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.New(ctx, server.Config{
+		DefinitionPath: path, Load: lo, Host: *host, Port: *port, Stage: *stage, AdminAddr: *adminAddr,
+		EnvVarsFile: *envVars, MaxWorkers: *maxWorkers, TrustedProxies: prefixes, CacheURL: *cacheURL,
+		Logger: log, Banner: stdout,
+	})
+	if err != nil {
+		for _, line := range server.Diagnostics(err) {
+			fmt.Fprintln(stderr, line)
+		}
+		return 1
+	}
+	if err := srv.Run(ctx); err != nil {
+		fmt.Fprintln(stderr, "portcullis:", err)
+		return 1
+	}
+	return 0
+}
+
+func validate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	path, err := c.definition()
+	if err != nil {
+		fmt.Fprintln(stderr, "portcullis:", err)
+		return 1
+	}
+	lo, err := c.loadOptions()
+	if err != nil {
+		fmt.Fprintln(stderr, "portcullis:", err)
+		return 2
+	}
+	m, err := server.LoadModel(path, lo)
+	if err != nil {
+		for _, line := range server.Diagnostics(err) {
+			fmt.Fprintln(stderr, line)
+		}
+		return 1
+	}
+	for _, a := range m.APIs {
+		fmt.Fprintf(stdout, "API %s (id %s)\n", a.LogicalID, a.ID)
+		for _, st := range a.Stages {
+			fmt.Fprintf(stdout, "  stage %s\n", st.Name)
+		}
+		for _, line := range server.RouteTable(a) {
+			fmt.Fprintf(stdout, "    %s\n", line)
+		}
+	}
+	warnings := append(server.Warnings(m), nil...)
+	for _, d := range m.Ignored {
+		fmt.Fprintf(stdout, "ignored: %s\n", d.String())
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stdout, "warning: %s\n", w)
+	}
+	return 0
+}
+
+func invoke(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	event := fs.String("e", "", "event JSON file, or - for standard input (default {})")
+	envVars := fs.String("env-vars", "", "SAM CLI style JSON file of function environment overrides")
+	// The function name may come before or after the flags, as with sam.
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if name == "" && fs.NArg() > 0 {
+		name = fs.Arg(0)
+	}
+	if name == "" {
+		fmt.Fprintln(stderr, "portcullis invoke: name the function to invoke")
+		return 2
+	}
+	payload := []byte("{}")
+	var err error
+	switch *event {
+	case "":
+	case "-":
+		payload, err = io.ReadAll(stdin)
+	default:
+		payload, err = os.ReadFile(*event)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "portcullis invoke:", err)
+		return 1
+	}
+	c.logLevel = "warn"
+	log, err := c.logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "portcullis:", err)
+		return 2
+	}
+	path, err := c.definition()
+	if err != nil {
+		fmt.Fprintln(stderr, "portcullis:", err)
+		return 1
+	}
+	lo, err := c.loadOptions()
+	if err != nil {
+		fmt.Fprintln(stderr, "portcullis:", err)
+		return 2
+	}
+	res, err := server.Invoke(context.Background(), path, lo, *envVars, name, payload, log, stderr)
+	if err != nil {
+		for _, line := range server.Diagnostics(err) {
+			fmt.Fprintln(stderr, line)
+		}
+		return 1
+	}
+	stdout.Write(res.Payload)
+	fmt.Fprintln(stdout)
+	if res.FunctionError != "" {
+		return 1
+	}
+	return 0
+}
+
+func flush(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("flush-authorizer-cache", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	api := fs.String("api", "", "REST API id (as printed by serve)")
+	stage := fs.String("stage", "", "stage name")
+	addr := fs.String("admin-addr", "127.0.0.1:3001", "admin listener of the running gateway")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *api == "" || *stage == "" {
+		fmt.Fprintln(stderr, "portcullis flush-authorizer-cache: --api and --stage are required")
+		return 2
+	}
+	url := fmt.Sprintf("http://%s/restapis/%s/stages/%s/cache/authorizers", *addr, *api, *stage)
+	req, _ := http.NewRequest(http.MethodDelete, url, nil)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		fmt.Fprintln(stderr, "portcullis flush-authorizer-cache:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusAccepted {
+		fmt.Fprintf(stderr, "portcullis flush-authorizer-cache: %s: %s\n", resp.Status, strings.TrimSpace(string(body)))
+		return 1
+	}
+	fmt.Fprintf(stdout, "flushed the authorizer cache of %s/%s\n", *api, *stage)
+	return 0
+}

@@ -1,0 +1,1 @@
+exports.lambdaHandler = async (event) => ({ from: 'src/app', echo: event });

@@ -1,0 +1,347 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/portcullis-gateway/portcullis/internal/admin"
+	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/authcache"
+	"github.com/portcullis-gateway/portcullis/internal/authorizer"
+	"github.com/portcullis-gateway/portcullis/internal/function"
+	"github.com/portcullis-gateway/portcullis/internal/gateway"
+	"github.com/portcullis-gateway/portcullis/internal/throttle"
+)
+
+// Config is everything `portcullis serve` can be told.
+type Config struct {
+	// DefinitionPath is the template or OpenAPI document.
+	DefinitionPath string
+	Load           LoadOptions
+	Host           string // default 127.0.0.1
+	Port           int    // first API's port; default 3000; 0 picks free ports
+	// Stage mounts one stage at "/".
+	Stage string
+	// AdminAddr is the admin listener; "" means 127.0.0.1:3001, "-" none.
+	AdminAddr string
+	// EnvVarsFile is a SAM CLI --env-vars file.
+	EnvVarsFile string
+	// MaxWorkers per function; 0 means the runtime's default.
+	MaxWorkers     int
+	TrustedProxies []netip.Prefix
+	// CacheURL is redis://HOST:PORT/DB for the shared cache; "" keeps it
+	// in process.
+	CacheURL string
+	Logger   *slog.Logger
+	// Banner receives the start-up banner; nil means discard.
+	Banner io.Writer
+}
+
+// Server is a running gateway with its runtime and listeners.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	model   *apimodel.Model
+	gw      *gateway.Gateway
+	local   *function.Local
+	cache   authcache.Cache
+	limiter gateway.Limiter
+	admin   *admin.Server
+	invoker *dispatch
+
+	mu        sync.Mutex
+	listeners []net.Listener
+	adminLn   net.Listener
+}
+
+// New loads the definition and builds everything; nothing listens yet.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Host == "" {
+		cfg.Host = "127.0.0.1"
+	}
+	if cfg.AdminAddr == "" {
+		cfg.AdminAddr = "127.0.0.1:3001"
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	m, err := LoadModel(cfg.DefinitionPath, cfg.Load)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range m.Warnings {
+		s.log.Warn(w.String())
+	}
+	s.model = m
+	env, err := loadEnv(cfg.EnvVarsFile)
+	if err != nil {
+		return nil, err
+	}
+	s.local, err = function.NewLocal(function.LocalOptions{
+		Logger: cfg.Logger, MaxWorkers: cfg.MaxWorkers, Region: regionOf(m, cfg.Load.Region), EnvOverrides: env,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.invoker = &dispatch{local: s.local, log: s.log, region: regionOf(m, cfg.Load.Region)}
+	if cfg.CacheURL != "" {
+		rc, err := authcache.NewRedis(ctx, authcache.RedisOptions{URL: cfg.CacheURL, Logger: cfg.Logger, Decode: authorizer.Decode})
+		if err != nil {
+			s.local.Close()
+			return nil, fmt.Errorf("--cache %s: %w", cfg.CacheURL, err)
+		}
+		s.cache = rc
+		rl, err := throttle.NewRedis(throttle.RedisOptions{URL: cfg.CacheURL, Logger: cfg.Logger})
+		if err != nil {
+			s.local.Close()
+			return nil, fmt.Errorf("--cache %s: %w", cfg.CacheURL, err)
+		}
+		s.limiter = rl
+	} else {
+		s.cache = authcache.NewMemory(authcache.MemoryOptions{})
+		s.limiter = throttle.NewLocal(throttle.LocalOptions{})
+	}
+	s.gw, err = gateway.New(m, s.gatewayOptions(m))
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.admin = admin.New(admin.Options{APIs: s.gw.APIs, Cache: s.cache, Logger: cfg.Logger})
+	return s, nil
+}
+
+func (s *Server) gatewayOptions(m *apimodel.Model) gateway.Options {
+	inv := s.invoker
+	return gateway.Options{
+		Logger:         s.log,
+		Compiler:       newCompiler(m, inv, authorizer.Options{Invoker: inv, Cache: s.cache, Logger: s.log}),
+		Limiter:        s.limiter,
+		MountStage:     s.cfg.Stage,
+		TrustedProxies: s.cfg.TrustedProxies,
+	}
+}
+
+func regionOf(m *apimodel.Model, region string) string {
+	if region != "" {
+		return region
+	}
+	for _, a := range m.APIs {
+		if a.Region != "" {
+			return a.Region
+		}
+	}
+	return "us-east-1"
+}
+
+func loadEnv(path string) (function.EnvOverrides, error) {
+	if path == "" {
+		return function.EnvOverrides{}, nil
+	}
+	return function.LoadEnvVars(path)
+}
+
+// Model is the loaded model.
+func (s *Server) Model() *apimodel.Model { return s.model }
+
+// Gateway is the running gateway.
+func (s *Server) Gateway() *gateway.Gateway { return s.gw }
+
+// Admin is the admin API, for extension before Run.
+func (s *Server) Admin() *admin.Server { return s.admin }
+
+// Invoker runs the model's functions.
+func (s *Server) Invoker() function.Invoker { return s.invoker }
+
+// Listen opens the data-plane listeners (one per API, from Port upwards)
+// and the admin listener.
+func (s *Server) Listen() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	port := s.cfg.Port
+	for range s.gw.APIs() {
+		addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(port))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("listen %s: %w", addr, err)
+		}
+		s.listeners = append(s.listeners, ln)
+		if port != 0 {
+			port++
+		}
+	}
+	if s.cfg.AdminAddr != "-" {
+		ln, err := net.Listen("tcp", s.cfg.AdminAddr)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("admin listener %s: %w", s.cfg.AdminAddr, err)
+		}
+		s.adminLn = ln
+	}
+	return nil
+}
+
+func (s *Server) closeListeners() {
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+	s.listeners = nil
+	if s.adminLn != nil {
+		s.adminLn.Close()
+	}
+}
+
+// Addrs returns the data-plane listener addresses, in API order.
+func (s *Server) Addrs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.listeners))
+	for i, ln := range s.listeners {
+		out[i] = ln.Addr().String()
+	}
+	return out
+}
+
+// AdminAddr returns the admin listener address, "" when there is none.
+func (s *Server) AdminAddr() string {
+	if s.adminLn == nil {
+		return ""
+	}
+	return s.adminLn.Addr().String()
+}
+
+// Run serves until ctx is done, then drains in-flight requests and stops
+// every function worker.
+func (s *Server) Run(ctx context.Context) error {
+	if len(s.listeners) == 0 {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	s.writeBanner()
+	var wg sync.WaitGroup
+	errc := make(chan error, len(s.listeners)+1)
+	for i, ln := range s.listeners {
+		wg.Go(func() { errc <- s.gw.Serve(ctx, i, ln) })
+	}
+	var adminSrv *http.Server
+	if s.adminLn != nil {
+		adminSrv = &http.Server{Handler: s.admin, ReadHeaderTimeout: 10 * time.Second}
+		wg.Go(func() {
+			if err := adminSrv.Serve(s.adminLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		})
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	if adminSrv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = adminSrv.Shutdown(sctx)
+		cancel()
+	}
+	wg.Wait()
+	s.Close()
+	return err
+}
+
+// Close stops the function runtime and the cache.
+func (s *Server) Close() {
+	if s.local != nil {
+		s.local.Close()
+	}
+	if s.cache != nil {
+		s.cache.Close()
+	}
+	if c, ok := s.limiter.(io.Closer); ok {
+		c.Close()
+	}
+}
+
+func (s *Server) writeBanner() {
+	if s.cfg.Banner == nil {
+		return
+	}
+	w := s.cfg.Banner
+	for i, a := range s.gw.APIs() {
+		addr := s.listeners[i].Addr().String()
+		fmt.Fprintf(w, "API %s (id %s, %s, account %s)\n", a.LogicalID, a.ID, a.Region, a.AccountID)
+		for _, st := range a.Stages {
+			if s.cfg.Stage != "" && st.Name != s.cfg.Stage {
+				continue
+			}
+			base := "http://" + addr + "/" + st.Name
+			if s.cfg.Stage != "" {
+				base = "http://" + addr
+			}
+			fmt.Fprintf(w, "  stage %-10s %s\n", st.Name, base)
+		}
+		for _, line := range RouteTable(a) {
+			fmt.Fprintf(w, "    %s\n", line)
+		}
+	}
+	if s.adminLn != nil {
+		fmt.Fprintf(w, "admin http://%s\n", s.adminLn.Addr())
+	}
+}
+
+// RouteTable lists every method of an API as "VERB path  auth  integration".
+func RouteTable(a *apimodel.API) []string {
+	type row struct{ verb, path, auth, integ string }
+	var rows []row
+	for _, r := range a.Resources {
+		for v, m := range r.Methods {
+			auth := m.AuthorizationType
+			if auth == "" {
+				auth = apimodel.AuthNone
+			}
+			if m.AuthorizerID != "" {
+				auth += "(" + m.AuthorizerID + ")"
+			}
+			if m.APIKeyRequired {
+				auth += "+API_KEY"
+			}
+			integ := "-"
+			if in := m.Integration; in != nil {
+				integ = in.Type
+				switch in.Type {
+				case apimodel.IntegrationAWSProxy:
+					if in.Function != "" {
+						integ += " " + in.Function
+					} else {
+						integ += " " + lambdaARNFromURI(in.URI)
+					}
+				case apimodel.IntegrationHTTPProxy:
+					integ += " " + in.URI
+				}
+			}
+			rows = append(rows, row{v, r.Path, auth, integ})
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].path != rows[j].path {
+			return rows[i].path < rows[j].path
+		}
+		return rows[i].verb < rows[j].verb
+	})
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = strings.TrimRight(fmt.Sprintf("%-7s %-28s %-28s %s", r.verb, r.path, r.auth, r.integ), " ")
+	}
+	return out
+}
