@@ -28,10 +28,11 @@ var version = "dev"
 const usage = `portcullis — Amazon API Gateway (REST) authorization, locally and self-hosted
 
 Usage:
-  portcullis serve    [-t FILE] [--host 127.0.0.1] [--port 3000] [--stage NAME] [flags]
+  portcullis serve    [-t FILE] [--host 127.0.0.1] [--port 3000] [--stage NAME] [--watch] [flags]
   portcullis validate [-t FILE]
   portcullis invoke   FUNCTION [-t FILE] [-e EVENT.json|-]
   portcullis flush-authorizer-cache --api ID --stage NAME [--admin-addr 127.0.0.1:3001]
+  portcullis token    --user-pool ID --sub NAME [--groups a,b] [--scope s] [--access] [--key-file PATH]
   portcullis version
 
 Run "portcullis COMMAND -h" for a command's flags.
@@ -54,6 +55,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return validate(rest, stdout, stderr)
 	case "invoke":
 		return invoke(rest, stdin, stdout, stderr)
+	case "token":
+		return token(rest, stdout, stderr)
 	case "flush-authorizer-cache":
 		return flush(rest, stdout, stderr)
 	case "version", "--version", "-v":
@@ -150,6 +153,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	maxWorkers := fs.Int("max-workers", 8, "maximum concurrent workers per function")
 	trusted := fs.String("trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted for the source IP")
 	cacheURL := fs.String("cache", "", "shared authorizer cache and rate limits: redis://HOST:PORT/DB")
+	configFile := fs.String("config", "", "configuration file: IAM identities, Cognito user pools, API keys (portcullis.yaml)")
+	watch := fs.Bool("watch", false, "reload the definition and function code when they change")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -184,7 +189,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	srv, err := server.New(ctx, server.Config{
 		DefinitionPath: path, Load: lo, Host: *host, Port: *port, Stage: *stage, AdminAddr: *adminAddr,
-		EnvVarsFile: *envVars, MaxWorkers: *maxWorkers, TrustedProxies: prefixes, CacheURL: *cacheURL,
+		EnvVarsFile: *envVars, MaxWorkers: *maxWorkers, TrustedProxies: prefixes, CacheURL: *cacheURL, ConfigFile: *configFile,
 		Logger: log, Banner: stdout,
 	})
 	if err != nil {
@@ -192,6 +197,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, line)
 		}
 		return 1
+	}
+	if *watch {
+		go srv.Watch(ctx, 0)
 	}
 	if err := srv.Run(ctx); err != nil {
 		fmt.Fprintln(stderr, "portcullis:", err)

@@ -2,10 +2,13 @@ package admin
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 )
@@ -15,7 +18,8 @@ type Flusher interface {
 	Flush(ctx context.Context, apiID, stage string) error
 }
 
-// Options configure the admin handler.
+// Options configure the admin handler. Every nil field turns off the
+// endpoints that need it (they answer 404 like an unknown operation).
 type Options struct {
 	// APIs returns the APIs being served (it changes on reload).
 	APIs func() []*apimodel.API
@@ -25,12 +29,25 @@ type Options struct {
 	Logger *slog.Logger
 	// Ready reports readiness for /readyz; nil means always ready.
 	Ready func() error
+	// Authorizers runs TestInvokeAuthorizer.
+	Authorizers AuthorizerTester
+	// Methods runs TestInvokeMethod.
+	Methods MethodTester
+	// Functions serves the Lambda Invoke API and names the functions behind
+	// authorizer and integration URIs.
+	Functions Functions
+	// Metrics serves GET /metrics.
+	Metrics http.Handler
+	// Now is the clock; nil means time.Now. The time New runs is every
+	// API's and stage's createdDate.
+	Now func() time.Time
 }
 
 // Server is the admin API.
 type Server struct {
-	opts Options
-	mux  *http.ServeMux
+	opts    Options
+	mux     *http.ServeMux
+	created time.Time
 }
 
 // New builds the admin handler.
@@ -38,17 +55,41 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, mux: http.NewServeMux()}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{opts: opts, mux: http.NewServeMux(), created: opts.Now()}
 	s.mux.HandleFunc("DELETE /restapis/{restapi_id}/stages/{stage_name}/cache/authorizers", s.flushAuthorizers)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, http.StatusNotFound, "UnknownOperationException", "Unknown operation "+r.Method+" "+r.URL.Path)
+	})
+	s.routeRestAPIs()
+	if opts.Authorizers != nil {
+		s.mux.HandleFunc("POST /restapis/{restapi_id}/authorizers/{authorizer_id}", s.testInvokeAuthorizer)
+	}
+	if opts.Methods != nil {
+		s.mux.HandleFunc("POST /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", s.testInvokeMethod)
+	}
+	if opts.Functions != nil {
+		s.routeLambda()
+	}
+	if opts.Metrics != nil {
+		s.mux.Handle("GET /metrics", opts.Metrics)
+	}
 	return s
 }
 
 // Handle adds a route (the management API and metrics extend the server).
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP gives every answer a request id, as AWS services do; SDKs
+// report it in their response metadata.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("x-amzn-RequestId", newRequestID())
+	s.mux.ServeHTTP(w, r)
+}
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Ready != nil {
@@ -73,7 +114,9 @@ func (s *Server) FindAPI(id string) *apimodel.API {
 	return nil
 }
 
-// WriteError writes an API Gateway management error.
+// WriteError writes an API Gateway management error: the status, the
+// error's type in x-amzn-ErrorType (which AWS SDKs map to their exception
+// classes) and {"message": ...}.
 func WriteError(w http.ResponseWriter, status int, errType, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("x-amzn-ErrorType", errType)
@@ -81,28 +124,69 @@ func WriteError(w http.ResponseWriter, status int, errType, msg string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
 }
 
+// writeJSON writes a successful management answer.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
 func (s *Server) flushAuthorizers(w http.ResponseWriter, r *http.Request) {
-	id, stage := r.PathValue("restapi_id"), r.PathValue("stage_name")
-	api := s.FindAPI(id)
-	if api == nil {
-		WriteError(w, http.StatusNotFound, "NotFoundException", fmt.Sprintf("Invalid API identifier specified %s", id))
+	api, ok := s.api(w, r)
+	if !ok {
 		return
 	}
-	found := false
-	for _, st := range api.Stages {
-		found = found || st.Name == stage
-	}
-	if !found {
-		WriteError(w, http.StatusNotFound, "NotFoundException", fmt.Sprintf("Invalid stage identifier specified %s", stage))
+	stage := r.PathValue("stage_name")
+	if findStage(api, stage) == nil {
+		notFound(w, "Stage", stage)
 		return
 	}
 	if s.opts.Cache != nil {
 		if err := s.opts.Cache.Flush(r.Context(), api.ID, stage); err != nil {
 			s.opts.Logger.Error("authorizer cache flush failed", "api", api.ID, "stage", stage, "err", err)
-			WriteError(w, http.StatusInternalServerError, "ServiceUnavailableException", "cache flush failed")
+			WriteError(w, http.StatusServiceUnavailable, "ServiceUnavailableException", "cache flush failed")
 			return
 		}
 	}
 	s.opts.Logger.Info("authorizer cache flushed", "api", api.ID, "stage", stage)
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// api resolves {restapi_id}, answering 404 NotFoundException when it names
+// no served API.
+func (s *Server) api(w http.ResponseWriter, r *http.Request) (*apimodel.API, bool) {
+	id := r.PathValue("restapi_id")
+	if a := s.FindAPI(id); a != nil {
+		return a, true
+	}
+	notFound(w, "API", id)
+	return nil, false
+}
+
+// notFound is API Gateway's answer for an id that names nothing ("Invalid
+// API identifier specified ...", "Invalid Stage identifier specified ...").
+func notFound(w http.ResponseWriter, what, id string) {
+	WriteError(w, http.StatusNotFound, "NotFoundException", fmt.Sprintf("Invalid %s identifier specified %s", what, id))
+}
+
+func badRequest(w http.ResponseWriter, msg string) {
+	WriteError(w, http.StatusBadRequest, "BadRequestException", msg)
+}
+
+func findStage(api *apimodel.API, name string) *apimodel.Stage {
+	for _, st := range api.Stages {
+		if st.Name == name {
+			return st
+		}
+	}
+	return nil
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -1,8 +1,18 @@
 // Package admin is the admin listener (127.0.0.1:3001 by default, never
-// public unless asked): the subset of API Gateway's management API that
-// AWS SDKs and the CLI can call with --endpoint-url, starting with
-// FlushStageAuthorizersCache (DELETE
-// /restapis/{restapi_id}/stages/{stage_name}/cache/authorizers, 202), plus
-// /healthz and /readyz. Wire formats — paths, status codes, error shapes
-// with x-amzn-ErrorType — are API Gateway's.
+// public unless asked): the subset of API Gateway's REST management API
+// that AWS SDKs and the CLI can call with --endpoint-url — GetRestApis,
+// GetResources (embed=methods), GetAuthorizers, GetStages,
+// GetGatewayResponses and their single-item forms,
+// FlushStageAuthorizersCache (202), TestInvokeAuthorizer and
+// TestInvokeMethod — plus the Lambda Invoke API for the definition's
+// functions (as `sam local start-lambda`), Prometheus metrics at /metrics,
+// and /healthz and /readyz.
+//
+// Wire formats are the services' own: paths, status codes, field names,
+// collections as {"item": [...], "position": ...}, errors as
+// {"message": ...} (Lambda: {"Type", "Message"}) with x-amzn-ErrorType,
+// which SDKs map to their exception classes. What the package needs from
+// the running gateway — test invocations, functions — it declares as small
+// interfaces (AuthorizerTester, MethodTester, Functions); the server
+// package implements them.
 package admin

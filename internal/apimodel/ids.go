@@ -10,12 +10,16 @@ const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 // DeriveID returns a stable lower-case alphanumeric id of n characters for
 // seed, in the style of API Gateway's generated ids (10 for APIs, 6 for
 // resources). The same seed always yields the same id, so method ARNs that
-// users paste into policies keep working across restarts.
+// users paste into policies keep working across restarts. Ids longer than
+// one digest continue with the digest of the digest.
 func DeriveID(seed string, n int) string {
 	sum := sha256.Sum256([]byte(seed))
 	var b strings.Builder
 	for i := 0; i < n; i++ {
-		b.WriteByte(idAlphabet[int(sum[i])%len(idAlphabet)])
+		if i > 0 && i%len(sum) == 0 {
+			sum = sha256.Sum256(sum[:])
+		}
+		b.WriteByte(idAlphabet[int(sum[i%len(sum)])%len(idAlphabet)])
 	}
 	return b.String()
 }

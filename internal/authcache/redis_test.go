@@ -324,9 +324,11 @@ func TestRedis_StartedWhileRedisDown_JoinsWhenRedisComesUp(t *testing.T) {
 	srv.Restart()
 	a := newInstance(t, srv)
 	k := keyDev
-	k.Identity = "after start"
-	a.Get(t.Context(), k, time.Hour, f.fill)
+	i := 0
 	eventually(t, "B reads A's entries", func() bool {
+		i++
+		k.Identity = fmt.Sprintf("after start %d", i)
+		a.Get(t.Context(), k, time.Hour, f.fill)
 		_, hit, _ := b.Get(t.Context(), k, time.Hour, f.fill)
 		return hit
 	})

@@ -1,6 +1,7 @@
 package authorizer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -36,10 +37,12 @@ type Observer interface {
 	AuthorizerInvoked(api, authorizer string, d time.Duration, err error)
 }
 
-// Options are what every Lambda authorizer of a gateway shares.
+// Options are what every authorizer of a gateway shares.
 type Options struct {
+	// Invoker runs Lambda authorizer functions; nil refuses CUSTOM methods.
 	Invoker Invoker
-	// Cache holds results; nil disables caching for every authorizer.
+	// Cache holds Lambda and Cognito results; nil disables caching for
+	// every authorizer.
 	Cache  Cache
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -47,6 +50,23 @@ type Options struct {
 	// Timeout bounds an invocation; 0 means DefaultTimeout.
 	Timeout  time.Duration
 	Observer Observer
+
+	// Functions resolves an authorizer's function by logical id or, when
+	// the id is empty, by ARN; nil resolves nothing (CUSTOM methods are
+	// refused).
+	Functions func(logicalID, arn string) *apimodel.Function
+	// Identities are the callers AWS_IAM methods accept; none means every
+	// signed request is answered with an unknown key.
+	Identities []IAMIdentity
+	// Cognito verifies user pool tokens; nil refuses COGNITO_USER_POOLS
+	// methods.
+	Cognito TokenVerifier
+	// APIKeys are keys from the configuration, added to the template's.
+	APIKeys []APIKey
+	// Limiter enforces usage-plan rate and burst; nil disables it.
+	Limiter Limiter
+	// Quota counts usage-plan quotas; nil disables them.
+	Quota Quota
 }
 
 // Lambda is one compiled TOKEN or REQUEST authorizer attached to one API.
@@ -125,6 +145,35 @@ func NewLambda(api *apimodel.API, a *apimodel.Authorizer, fn *apimodel.Function,
 // Authorize runs the authorizer for r and, on success, sets r.Authorizer.
 func (l *Lambda) Authorize(ctx context.Context, r *reqctx.Request) error {
 	log := l.opts.Logger.With("requestId", r.ID)
+	out, err := l.decide(ctx, r, log)
+	if err != nil {
+		return err
+	}
+	if out.dec.Effect != policy.Allow {
+		return l.deny(r, out, out.dec.Effect, log)
+	}
+	l.commit(r, out)
+	return nil
+}
+
+// lambdaOutcome is the authorizer's answer for one request: the (possibly
+// cached) result and its policy's decision for this request's methodArn,
+// before any resource policy is combined with it (spec §8.1).
+type lambdaOutcome struct {
+	res   *Result
+	dec   policy.Decision
+	hit   bool
+	entry authcache.Entry
+	age   time.Duration
+	// latency is the invocation's own latency (0 on a cache hit).
+	latency time.Duration
+}
+
+// decide reads the identity sources, consults the cache, invokes the
+// function on a miss and evaluates the policy against r.MethodARN. Errors
+// are the 401 and 500 outcomes of spec §5; a policy that denies is not an
+// error here, so that the caller can combine it with a resource policy.
+func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger) (*lambdaOutcome, error) {
 	values := make([]string, len(l.sources))
 	for i, s := range l.sources {
 		values[i] = s.value(r)
@@ -137,13 +186,13 @@ func (l *Lambda) Authorize(ctx context.Context, r *reqctx.Request) error {
 		for i, v := range values {
 			if v == "" {
 				log.Debug("identity source missing or empty; 401 without invoking the authorizer", "authorizer", l.auth.ID, "source", l.sources[i].expr)
-				return gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "identity source %s is missing or empty", l.sources[i].expr)
+				return nil, gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "identity source %s is missing or empty", l.sources[i].expr)
 			}
 		}
 	}
 	if l.validation != nil && !l.validation.MatchString(values[0]) {
 		log.Debug("token does not match identityValidationExpression; 401 without invoking the authorizer", "authorizer", l.auth.ID)
-		return gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "token does not match identityValidationExpression")
+		return nil, gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "token does not match identityValidationExpression")
 	}
 
 	log.Info(fmt.Sprintf("Starting authorizer: %s for request: %s", l.auth.ID, r.ID))
@@ -163,47 +212,52 @@ func (l *Lambda) Authorize(ctx context.Context, r *reqctx.Request) error {
 		entry, err = fill(ctx)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res, ok := entry.Value.(*Result)
 	if !ok {
 		// A shared-tier entry that could not be decoded fails closed.
-		return gwresponse.Null(gwresponse.AuthorizerConfigurationError, errors.New("cached authorizer result is unreadable"))
+		return nil, gwresponse.Null(gwresponse.AuthorizerConfigurationError, errors.New("cached authorizer result is unreadable"))
 	}
-	age := l.opts.Now().Sub(entry.FilledAt).Round(time.Millisecond)
+	out := &lambdaOutcome{res: res, hit: hit, entry: entry}
+	out.age = l.opts.Now().Sub(entry.FilledAt).Round(time.Millisecond)
 	if hit {
-		log.Info(fmt.Sprintf("Authorizer cache hit: entry filled by %s %s ago (TTL %ds)", entry.FilledBy, age, int(l.ttl/time.Second)))
-	} else if l.ttl > 0 {
-		log.Info(fmt.Sprintf("Authorizer cache miss: result cached for %ds", int(l.ttl/time.Second)))
+		log.Info(fmt.Sprintf("Authorizer cache hit: entry filled by %s %s ago (TTL %ds)", entry.FilledBy, out.age, int(l.ttl/time.Second)))
+	} else {
+		out.latency = l.opts.Now().Sub(t0)
+		if l.ttl > 0 {
+			log.Info(fmt.Sprintf("Authorizer cache miss: result cached for %ds", int(l.ttl/time.Second)))
+		}
 	}
 
 	// The cached or fresh policy is evaluated against this request's own
 	// methodArn (spec §0 point 2, §6).
-	dec := res.Policy.Evaluate(&policy.Request{Action: policy.ActionInvoke, Resource: r.MethodARN})
-	if dec.Effect != policy.Allow {
-		msg := "User is not authorized to access this resource"
-		if dec.Effect == policy.ExplicitDeny {
-			msg += " with an explicit deny"
+	out.dec = res.Policy.Evaluate(&policy.Request{Action: policy.ActionInvoke, Resource: r.MethodARN})
+	log.Info("Policy decision: " + out.dec.Effect.String() + ": " + out.dec.Reason() + " for " + r.MethodARN)
+	return out, nil
+}
+
+// deny is the 403 of a request the authorizer's policy (combined with the
+// resource policy, if any) does not allow; effect is the final decision.
+func (l *Lambda) deny(r *reqctx.Request, out *lambdaOutcome, effect policy.Effect, log *slog.Logger) error {
+	why := out.dec.Reason() + " for " + r.MethodARN
+	if out.hit && out.entry.FilledBy != r.MethodARN {
+		first := out.res.Policy.Evaluate(&policy.Request{Action: policy.ActionInvoke, Resource: out.entry.FilledBy})
+		if first.Effect == policy.Allow {
+			log.Warn(fmt.Sprintf("The cached policy of authorizer %s allowed %s, which filled the cache entry %s ago, but denies %s: the authorizer cache is keyed by identity only and reuses the policy for every path for %ds. Fix: return a wildcard resource (for example arn:aws:execute-api:%s:%s:%s/%s/*/*) or set the authorizer's TTL to 0.",
+				l.auth.ID, out.entry.FilledBy, out.age, r.MethodARN, int(l.ttl/time.Second), l.api.Region, l.api.AccountID, l.api.ID, r.Stage))
 		}
-		why := dec.Reason() + " for " + r.MethodARN
-		log.Info("Policy decision: " + dec.Effect.String() + ": " + why)
-		if hit && entry.FilledBy != r.MethodARN {
-			first := res.Policy.Evaluate(&policy.Request{Action: policy.ActionInvoke, Resource: entry.FilledBy})
-			if first.Effect == policy.Allow {
-				log.Warn(fmt.Sprintf("The cached policy of authorizer %s allowed %s, which filled the cache entry %s ago, but denies %s: the authorizer cache is keyed by identity only and reuses the policy for every path for %ds. Fix: return a wildcard resource (for example arn:aws:execute-api:%s:%s:%s/%s/*/*) or set the authorizer's TTL to 0.",
-					l.auth.ID, entry.FilledBy, age, r.MethodARN, int(l.ttl/time.Second), l.api.Region, l.api.AccountID, l.api.ID, r.Stage))
-			}
-		}
-		log.Info("The client is not authorized to perform this operation.")
-		return gwresponse.Errorf(gwresponse.AccessDenied, msg, "authorizer %s: %s", l.auth.ID, why)
 	}
-	log.Info("Policy decision: Allow: " + dec.Reason() + " for " + r.MethodARN)
+	log.Info("The client is not authorized to perform this operation.")
+	return gwresponse.Errorf(gwresponse.AccessDenied, policy.AuthorizerDenyMessage(effect), "authorizer %s: %s", l.auth.ID, why)
+}
+
+// commit hands the authorizer's principal and context downstream.
+func (l *Lambda) commit(r *reqctx.Request, out *lambdaOutcome) {
+	res := out.res
 	r.Authorizer = &reqctx.AuthorizerContext{PrincipalID: res.PrincipalID, Context: res.Context, UsageIdentifierKey: res.UsageIdentifierKey}
-	if !hit {
-		// integrationLatency is the authorizer's own latency; 0 on a hit.
-		r.Authorizer.IntegrationLatency = l.opts.Now().Sub(t0).Milliseconds()
-	}
-	return nil
+	// integrationLatency is the authorizer's own latency; 0 on a hit.
+	r.Authorizer.IntegrationLatency = out.latency.Milliseconds()
 }
 
 func (l *Lambda) describeIdentity(values []string) string {
@@ -268,6 +322,11 @@ func (l *Lambda) invoke(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	return authcache.Entry{Raw: res.Payload, Value: parsed, FilledBy: r.MethodARN, FilledAt: l.opts.Now()}, nil
 }
 
-// Decode turns a shared-tier entry back into a *Result (authcache's Decode
-// hook).
-func Decode(raw []byte) (any, error) { return ParseResult(raw) }
+// Decode turns a shared-tier entry back into a Lambda *Result or a cached
+// Cognito result (authcache's Decode hook).
+func Decode(raw []byte) (any, error) {
+	if bytes.HasPrefix(raw, []byte(cognitoRawPrefix)) {
+		return decodeCognito(raw)
+	}
+	return ParseResult(raw)
+}

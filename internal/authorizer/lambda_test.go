@@ -351,7 +351,9 @@ func TestAuthorizer_ConcurrentMissesInvokeOnce(t *testing.T) {
 }
 
 func TestNewLambda_Rejects(t *testing.T) {
-	inv := invokerFunc(func(context.Context, *apimodel.Function, []byte) (function.Result, error) { return function.Result{}, nil })
+	inv := invokerFunc(func(context.Context, *apimodel.Function, []byte) (function.Result, error) {
+		return function.Result{}, nil
+	})
 	fn := &apimodel.Function{Name: "f"}
 	for _, tc := range []struct {
 		name string

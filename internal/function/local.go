@@ -302,7 +302,22 @@ func newRequestID() string {
 }
 
 // newTraceID returns an X-Ray trace header value
-// ("Root=1-<8 hex epoch seconds>-<24 hex>;Sampled=0").
+// ("Root=1-<8 hex epoch seconds>-<24 hex random>;Sampled=0").
 func newTraceID(now time.Time) string {
-	return fmt.Sprintf("Root=1-%08x-%08x%016x;Sampled=0", now.Unix(), rand.Uint32(), rand.Uint64())
+	b := make([]byte, 0, 50)
+	b = append(b, "Root=1-"...)
+	b = appendHex(b, uint64(now.Unix()), 8)
+	b = append(b, '-')
+	b = appendHex(b, uint64(rand.Uint32()), 8)
+	b = appendHex(b, rand.Uint64(), 16)
+	b = append(b, ";Sampled=0"...)
+	return string(b)
+}
+
+func appendHex(b []byte, v uint64, digits int) []byte {
+	const hexdigits = "0123456789abcdef"
+	for i := digits - 1; i >= 0; i-- {
+		b = append(b, hexdigits[(v>>(4*i))&0xf])
+	}
+	return b
 }

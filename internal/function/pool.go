@@ -1,5 +1,3 @@
-package function
-
 // A pool holds the worker processes of one function.
 //
 // Lambda runs one event at a time per execution environment, so a worker
@@ -13,9 +11,10 @@ package function
 // its waiter gave up is passed on, so no slot is ever lost.
 //
 // alive counts processes that are starting or running; it drops only when
-// a process has actually exited (the exit watcher is the one place that
-// decrements it), so MaxWorkers bounds real processes, including ones being
-// killed.
+// a process has actually exited (or failed to start), so MaxWorkers bounds
+// real processes, including ones being killed.
+
+package function
 
 import (
 	"bufio"
@@ -44,10 +43,11 @@ type pool struct {
 	waiters []chan *worker
 	all     map[*worker]struct{}
 	closed  bool
+	done    chan struct{} // closed with closed
 }
 
 func newPool(l *Local, s *spec) *pool {
-	return &pool{l: l, s: s, name: s.name, all: make(map[*worker]struct{})}
+	return &pool{l: l, s: s, name: s.name, all: make(map[*worker]struct{}), done: make(chan struct{})}
 }
 
 type worker struct {
@@ -104,6 +104,8 @@ func (p *pool) acquire(ctx context.Context, reqID string) (w *worker, cold bool,
 		err = p.throttled()
 	case <-ctx.Done():
 		err = p.fail(KindTransport, nil, ctx.Err())
+	case <-p.done:
+		err = p.fail(KindTransport, nil, errClosed)
 	}
 	p.mu.Lock()
 	for i, g := range p.waiters {
@@ -245,18 +247,18 @@ func (p *pool) exitedWorker(w *worker) {
 
 func (p *pool) close() {
 	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
 	p.closed = true
+	close(p.done) // waiters give up; nothing is granted from now on
 	ws := make([]*worker, 0, len(p.all))
 	for w := range p.all {
 		ws = append(ws, w)
 	}
-	waiters := p.waiters
-	p.waiters = nil
 	p.idle = nil
 	p.mu.Unlock()
-	for _, g := range waiters {
-		g <- nil // the waiter sees closed and gives the slot back
-	}
 	for _, w := range ws {
 		w.kill()
 	}
@@ -324,6 +326,8 @@ func (p *pool) start(ctx context.Context, reqID string) (*worker, error) {
 		return nil, p.fail(KindInit, r.Payload, fmt.Errorf("%s", initErrorSummary(r)))
 	case <-w.exited:
 		select {
+		case <-p.done:
+			return nil, p.fail(KindTransport, nil, errClosed)
 		case r := <-w.ep.InitError():
 			return nil, p.fail(KindInit, r.Payload, fmt.Errorf("%s", initErrorSummary(r)))
 		default:

@@ -46,7 +46,7 @@ type Compiler interface {
 	LambdaProxy(api *apimodel.API, r *apimodel.Resource, m *apimodel.Method) (integration.Integration, error)
 }
 
-func (g *Gateway) compileAPI(a *apimodel.API) (*compiledAPI, error) {
+func (g *Gateway) compileAPI(a *apimodel.API, comp Compiler) (*compiledAPI, error) {
 	tree, err := router.New(a.Resources)
 	if err != nil {
 		return nil, fmt.Errorf("API %s: %w", a.LogicalID, err)
@@ -78,8 +78,8 @@ func (g *Gateway) compileAPI(a *apimodel.API) (*compiledAPI, error) {
 			// authorization the gateway cannot enforce is refused, never
 			// served open.
 			needsAuth := m.AuthorizationType != "" && m.AuthorizationType != apimodel.AuthNone
-			if g.opts.Compiler != nil {
-				az, err := g.opts.Compiler.Authorizer(a, m)
+			if comp != nil {
+				az, err := comp.Authorizer(a, m)
 				if err != nil {
 					return nil, fmt.Errorf("API %s: %s: %w", a.LogicalID, cm.label, err)
 				}
@@ -98,10 +98,10 @@ func (g *Gateway) compileAPI(a *apimodel.API) (*compiledAPI, error) {
 			case apimodel.IntegrationMock:
 				cm.integration, err = integration.NewMock(in)
 			case apimodel.IntegrationAWSProxy:
-				if g.opts.Compiler == nil {
+				if comp == nil {
 					err = fmt.Errorf("AWS_PROXY integrations need a function runtime")
 				} else {
-					cm.integration, err = g.opts.Compiler.LambdaProxy(a, r, m)
+					cm.integration, err = comp.LambdaProxy(a, r, m)
 				}
 			default:
 				err = fmt.Errorf("integration type %q is not supported", in.Type)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -83,7 +84,7 @@ func New(m *apimodel.Model, opts Options) (*Gateway, error) {
 	if g.now == nil {
 		g.now = time.Now
 	}
-	apis, err := g.compile(m)
+	apis, err := g.compile(m, opts.Compiler)
 	if err != nil {
 		return nil, err
 	}
@@ -91,11 +92,11 @@ func New(m *apimodel.Model, opts Options) (*Gateway, error) {
 	return g, nil
 }
 
-func (g *Gateway) compile(m *apimodel.Model) ([]*compiledAPI, error) {
+func (g *Gateway) compile(m *apimodel.Model, comp Compiler) ([]*compiledAPI, error) {
 	var errs []error
 	var apis []*compiledAPI
 	for _, a := range m.APIs {
-		c, err := g.compileAPI(a)
+		c, err := g.compileAPI(a, comp)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -116,11 +117,12 @@ func (g *Gateway) compile(m *apimodel.Model) ([]*compiledAPI, error) {
 	return apis, nil
 }
 
-// Reload compiles m and swaps it in atomically; on error the running APIs
-// keep serving. The new model must have the same number of APIs, since each
-// listens on its own port.
-func (g *Gateway) Reload(m *apimodel.Model) error {
-	apis, err := g.compile(m)
+// Reload compiles m with comp (built over the new model) and swaps it in
+// atomically: requests already in flight finish on the old state, new ones
+// see the new one. On error the running APIs keep serving. The new model
+// must have the same number of APIs, since each listens on its own port.
+func (g *Gateway) Reload(m *apimodel.Model, comp Compiler) error {
+	apis, err := g.compile(m, comp)
 	if err != nil {
 		return err
 	}
@@ -154,7 +156,11 @@ func (g *Gateway) Server(i int) *fasthttp.Server {
 		NoDefaultDate:                 false,
 		DisableHeaderNamesNormalizing: true,
 		DisablePreParseMultipartForm:  true,
-		MaxRequestBodySize:            MaxBodyBytes,
+		// Bodies over the limit are streamed to us rather than refused by
+		// fasthttp, so that the client always receives API Gateway's 413
+		// instead of a reset connection (see readBody).
+		MaxRequestBodySize: MaxBodyBytes,
+		StreamRequestBody:  true,
 		ReadBufferSize:                16 << 10,
 		IdleTimeout:                   2 * time.Minute,
 		ReadTimeout:                   5 * time.Minute,
@@ -207,7 +213,14 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 			g.opts.Observer.Request(c.api.LogicalID, r.Stage, route, status, d)
 		}
 	}()
-	m, err := g.pipeline(ctx, c, r, log, &route)
+	var m *integration.Response
+	var err error
+	if readBody(ctx, r) {
+		m, err = g.pipeline(ctx, c, r, log, &route)
+	} else {
+		ctx.SetConnectionClose()
+		err = gwresponse.Errorf(gwresponse.RequestTooLarge, "Request Too Long", "request body over %d bytes", MaxBodyBytes)
+	}
 	if err == nil {
 		status = m.Status
 		writeIntegrationResponse(ctx, r, m)
@@ -335,11 +348,37 @@ func (g *Gateway) newRequest(ctx *fasthttp.RequestCtx, now time.Time) *reqctx.Re
 	for k, v := range req.Header.All() {
 		r.Headers = append(r.Headers, reqctx.Header{Name: string(k), Value: string(v)})
 	}
-	if b := req.Body(); len(b) > 0 {
-		r.Body = append([]byte(nil), b...)
-	}
 	r.SourceIP = g.sourceIP(ctx, r)
 	return r
+}
+
+// maxDrain bounds how much of an oversized body is read and discarded
+// before the 413 is sent, so that a well-behaved client finishes writing
+// and reads the answer, while an endless body cannot hold a connection.
+const maxDrain = 64 << 20
+
+// readBody copies the request body into r, reporting false when it is over
+// API Gateway's 10 MB limit.
+func readBody(ctx *fasthttp.RequestCtx, r *reqctx.Request) bool {
+	stream := ctx.RequestBodyStream()
+	if stream == nil {
+		if b := ctx.Request.Body(); len(b) > 0 {
+			r.Body = append([]byte(nil), b...)
+		}
+		return len(r.Body) <= MaxBodyBytes
+	}
+	body, err := io.ReadAll(io.LimitReader(stream, MaxBodyBytes+1))
+	if err != nil {
+		return true // a broken body is the integration's problem, as on AWS
+	}
+	if len(body) > MaxBodyBytes {
+		_, _ = io.Copy(io.Discard, io.LimitReader(stream, maxDrain))
+		return false
+	}
+	if len(body) > 0 {
+		r.Body = body
+	}
+	return true
 }
 
 // sourceIP is the peer address unless the peer is a trusted proxy, in

@@ -2,8 +2,8 @@
 // Guide "IAM JSON policy elements: Resource").
 //
 // Globs. '*' matches any run of characters (possibly empty) and '?' exactly
-// one character (one UTF-8 encoded rune, so "?" matches "é"). matchGlob is
-// the classic iterative two-pointer matcher: it walks pattern and subject
+// one character (one UTF-8 encoded rune, so "?" matches "é"). glob is the
+// classic iterative two-pointer matcher: it walks pattern and subject
 // together and, on a mismatch, resumes just after the most recent '*' with
 // that star swallowing one more rune. Remembering only the most recent star
 // is enough because a later star can absorb anything an earlier one could
@@ -28,9 +28,12 @@
 // following subject segments. With at most six segments on either side
 // the set of subject segments where each pattern segment may start fits in
 // a byte, so the whole match is at most 36 segment globs and allocates
-// nothing. Most patterns never get there: "*", a pattern without
+// nothing. A pattern with all six segments needs none of that: each of its
+// segments consumes at least one subject segment, so they line up one to
+// one and each is matched against its own. Most patterns never get there: "*", a pattern without
 // wildcards, and one whose only wildcard is a final '*' are answered with
-// a string comparison.
+// a string comparison, and one whose wildcards all follow the fifth colon
+// ("…:abc123/*/GET/*") with a prefix comparison and one plain glob.
 
 package policy
 
@@ -51,6 +54,7 @@ const (
 	matchAll                     // "*"
 	matchExact                   // no wildcard
 	matchPrefix                  // only wildcard is one final '*'
+	matchTail                    // wildcards only in the resource segment
 )
 
 // classify picks the fast path for pattern p.
@@ -83,7 +87,11 @@ func glob(p, s string, fold bool) bool {
 				continue
 			case '?':
 				if sx < len(s) {
-					sx += runeLen(s, sx)
+					if s[sx] < utf8.RuneSelf {
+						sx++
+					} else {
+						sx += runeLen(s, sx)
+					}
 					px++
 					continue
 				}
@@ -96,7 +104,11 @@ func glob(p, s string, fold bool) bool {
 			}
 		}
 		if starP >= 0 && starS < len(s) {
-			starS += runeLen(s, starS)
+			if s[starS] < utf8.RuneSelf {
+				starS++
+			} else {
+				starS += runeLen(s, starS)
+			}
 			px, sx = starP+1, starS
 			continue
 		}
@@ -108,9 +120,6 @@ func glob(p, s string, fold bool) bool {
 // runeLen is the byte length of the rune starting at s[i] (1 for invalid
 // UTF-8, as in range loops).
 func runeLen(s string, i int) int {
-	if s[i] < utf8.RuneSelf {
-		return 1
-	}
 	_, n := utf8.DecodeRuneInString(s[i:])
 	return n
 }
@@ -194,8 +203,11 @@ type arnPattern struct {
 	// kind, the literal text before the first wildcard, which every
 	// matching subject starts with.
 	lit string
-	// aligned is set when no segment but the last may cross colons, so
-	// pattern segment i can only ever match subject segment i.
+	// tail is the pattern after lit, for the tail kind.
+	tail string
+	// aligned is set when pattern segment i can only ever match subject
+	// segment i: no segment but the last may cross colons, or the pattern
+	// has all six segments.
 	aligned bool
 	n       int // segments used
 	segs    [maxSegments]segment
@@ -204,6 +216,12 @@ type arnPattern struct {
 func compileARN(p string) arnPattern {
 	if kind, lit := classify(p); kind != matchGlob {
 		return arnPattern{kind: kind, lit: lit}
+	}
+	// When the text before the first wildcard holds all five delimiters,
+	// the wildcards sit in the resource segment, where nothing is a
+	// boundary: the literal prefix and a plain glob of the rest decide.
+	if i := strings.IndexAny(p, "*?"); strings.Count(p[:i], ":") >= maxSegments-1 {
+		return arnPattern{kind: matchTail, lit: p[:i], tail: p[i:]}
 	}
 	return segmentARN(p)
 }
@@ -230,7 +248,14 @@ func segmentARN(p string) arnPattern {
 			cross: strings.HasSuffix(s, "*"),
 		}
 		a.n++
-		if i < 0 || a.n == maxSegments {
+		if a.n == maxSegments {
+			// Every pattern segment consumes at least one subject
+			// segment and a subject has at most six, so a six-segment
+			// pattern lines up one to one whatever its stars.
+			a.aligned = true
+			return a
+		}
+		if i < 0 {
 			return a
 		}
 		if a.segs[a.n-1].cross {
@@ -277,21 +302,11 @@ func (a *arnPattern) match(s string) bool {
 		return s == a.lit
 	case matchPrefix:
 		return strings.HasPrefix(s, a.lit)
+	case matchTail:
+		return strings.HasPrefix(s, a.lit) && glob(a.tail, s[len(a.lit):], false)
 	}
 	v := splitARN(s)
 	return a.matchSplit(&v)
-}
-
-func (a *arnPattern) matchSubject(v *arnSubject) bool {
-	switch a.kind {
-	case matchAll:
-		return true
-	case matchExact:
-		return v.s == a.lit
-	case matchPrefix:
-		return strings.HasPrefix(v.s, a.lit)
-	}
-	return a.matchSplit(v)
 }
 
 // matchSplit runs the segment automaton described at the top of the file.

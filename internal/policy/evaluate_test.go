@@ -247,3 +247,37 @@ func TestEvaluate_ResourcePolicyIPAllowList(t *testing.T) {
 		}
 	}
 }
+
+// Evaluation runs on every request, cache hits included: it must not
+// allocate for the policies people write.
+func TestEvaluate_CommonPolicies_DoNotAllocate(t *testing.T) {
+	tests := []struct {
+		name, statements string
+	}{
+		{"WholeAPI", `{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:123456789012:abcdef1234/*"}`},
+		{"StageVerbWildcards", `{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:*:*:abcdef1234/*/GET/*"}`},
+		{"Conditions", `{"Effect":"Allow","Action":"execute-api:*","Resource":"*","Condition":{` +
+			`"IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]},` +
+			`"DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"},` +
+			`"NumericLessThan":{"aws:EpochTime":1893456000},` +
+			`"Bool":{"aws:SecureTransport":"true"},` +
+			`"StringLike":{"aws:UserAgent":"curl/*"}}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const denyDelete = `{"Effect":"Deny","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:*:*:*/*/DELETE/*"}`
+			d := mustParse(t, stmt(tt.statements+`,`+denyDelete))
+			req := invoke(petsARN)
+			req.Context = NewMapContext(map[string][]string{
+				"aws:SourceIp": {"10.1.2.3"}, "aws:CurrentTime": {"2026-01-01T00:00:00Z"},
+				"aws:EpochTime": {"1767225600"}, "aws:SecureTransport": {"true"}, "aws:UserAgent": {"curl/8.5.0"},
+			})
+			if got := d.Evaluate(req).Effect; got != Allow {
+				t.Fatalf("Evaluate = %v, want Allow", got)
+			}
+			if n := testing.AllocsPerRun(100, func() { d.Evaluate(req) }); n != 0 {
+				t.Errorf("Evaluate allocates %v times per call, want 0", n)
+			}
+		})
+	}
+}

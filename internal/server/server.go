@@ -21,6 +21,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/authorizer"
 	"github.com/portcullis-gateway/portcullis/internal/function"
 	"github.com/portcullis-gateway/portcullis/internal/gateway"
+	"github.com/portcullis-gateway/portcullis/internal/telemetry"
 	"github.com/portcullis-gateway/portcullis/internal/throttle"
 )
 
@@ -43,7 +44,10 @@ type Config struct {
 	// CacheURL is redis://HOST:PORT/DB for the shared cache; "" keeps it
 	// in process.
 	CacheURL string
-	Logger   *slog.Logger
+	// ConfigFile is the --config file (identities, Cognito user pools,
+	// API keys); "" means none.
+	ConfigFile string
+	Logger     *slog.Logger
 	// Banner receives the start-up banner; nil means discard.
 	Banner io.Writer
 }
@@ -59,6 +63,11 @@ type Server struct {
 	limiter gateway.Limiter
 	admin   *admin.Server
 	invoker *dispatch
+	metrics *telemetry.Metrics
+	authz   *authorization
+	env     function.EnvOverrides
+	// retired runtimes of replaced models, closed with the server.
+	retired []*function.Local
 
 	mu        sync.Mutex
 	listeners []net.Listener
@@ -76,7 +85,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.AdminAddr == "" {
 		cfg.AdminAddr = "127.0.0.1:3001"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: telemetry.NewMetrics(telemetry.MetricsOptions{})}
 	m, err := LoadModel(cfg.DefinitionPath, cfg.Load)
 	if err != nil {
 		return nil, err
@@ -89,15 +98,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.local, err = function.NewLocal(function.LocalOptions{
-		Logger: cfg.Logger, MaxWorkers: cfg.MaxWorkers, Region: regionOf(m, cfg.Load.Region), EnvOverrides: env,
-	})
+	s.env = env
+	s.local, err = function.NewLocal(s.localOptions(m))
 	if err != nil {
 		return nil, err
 	}
 	s.invoker = &dispatch{local: s.local, log: s.log, region: regionOf(m, cfg.Load.Region)}
 	if cfg.CacheURL != "" {
-		rc, err := authcache.NewRedis(ctx, authcache.RedisOptions{URL: cfg.CacheURL, Logger: cfg.Logger, Decode: authorizer.Decode})
+		rc, err := authcache.NewRedis(ctx, authcache.RedisOptions{URL: cfg.CacheURL, Logger: cfg.Logger, Decode: authorizer.Decode, Local: authcache.MemoryOptions{Metrics: s.metrics}})
 		if err != nil {
 			s.local.Close()
 			return nil, fmt.Errorf("--cache %s: %w", cfg.CacheURL, err)
@@ -110,15 +118,20 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		s.limiter = rl
 	} else {
-		s.cache = authcache.NewMemory(authcache.MemoryOptions{})
+		s.cache = authcache.NewMemory(authcache.MemoryOptions{Metrics: s.metrics})
 		s.limiter = throttle.NewLocal(throttle.LocalOptions{})
+	}
+	s.authz, err = loadAuthorization(ctx, cfg.ConfigFile, m, s.log)
+	if err != nil {
+		s.Close()
+		return nil, err
 	}
 	s.gw, err = gateway.New(m, s.gatewayOptions(m))
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	s.admin = admin.New(admin.Options{APIs: s.gw.APIs, Cache: s.cache, Logger: cfg.Logger})
+	s.admin = admin.New(s.adminOptions())
 	return s, nil
 }
 
@@ -126,10 +139,18 @@ func (s *Server) gatewayOptions(m *apimodel.Model) gateway.Options {
 	inv := s.invoker
 	return gateway.Options{
 		Logger:         s.log,
-		Compiler:       newCompiler(m, inv, authorizer.Options{Invoker: inv, Cache: s.cache, Logger: s.log}),
+		Compiler:       newCompiler(m, inv, authorizer.Options{Invoker: inv, Cache: s.cache, Logger: s.log, Observer: s.metrics}, s.authz, s.limiter),
 		Limiter:        s.limiter,
 		MountStage:     s.cfg.Stage,
 		TrustedProxies: s.cfg.TrustedProxies,
+		Observer:       s.metrics,
+	}
+}
+
+func (s *Server) localOptions(m *apimodel.Model) function.LocalOptions {
+	return function.LocalOptions{
+		Logger: s.cfg.Logger, MaxWorkers: s.cfg.MaxWorkers, Region: regionOf(m, s.cfg.Load.Region), EnvOverrides: s.env,
+		Metrics: s.metrics,
 	}
 }
 
@@ -260,11 +281,18 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// Close stops the function runtime and the cache.
+// Close stops the function runtimes and the cache.
 func (s *Server) Close() {
-	if s.local != nil {
-		s.local.Close()
+	s.mu.Lock()
+	locals := append(s.retired, s.local)
+	s.retired = nil
+	s.mu.Unlock()
+	for _, l := range locals {
+		if l != nil {
+			l.Close()
+		}
 	}
+	s.authz.close()
 	if s.cache != nil {
 		s.cache.Close()
 	}

@@ -329,8 +329,9 @@ func (l *loader) funcByARN(v string, n *yaml.Node, rep reporter, what string) (k
 // uriFunction resolves a Lambda invocation URI.
 func (l *loader) uriFunction(uri string, n *yaml.Node, rep reporter, what string) (key, remoteARN string, ok bool) {
 	if s, found := l.sym[n]; found && l.typeOf(s.LogicalID) != "" {
-		// !GetAtt Fn.Arn written where a URI belongs.
-		return l.funcOf(n, rep, what)
+		// A common slip that API Gateway rejects at deployment.
+		rep.errorf(n, what, "must be a Lambda invocation URI, not the function's ARN: write !Sub arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${%s.Arn}/invocations", s.LogicalID)
+		return "", "", false
 	}
 	arn, ok := openapi.LambdaARN(uri)
 	if !ok {
@@ -611,10 +612,10 @@ var (
 		inert: []string{"AccessLogSetting", "AccessLogSettings", "CanarySetting", "ClientCertificateId", "DocumentationVersion",
 			"Tags", "TracingEnabled", "LoggingLevel", "MetricsEnabled", "DataTraceEnabled", "CacheClusterSize"},
 		warn: map[string]string{
-			"CacheClusterEnabled":  "the API cache is not emulated; every request reaches the integration",
-			"CachingEnabled":       "the API cache is not emulated; every request reaches the integration",
-			"CacheTtlInSeconds":    "the API cache is not emulated",
-			"CacheDataEncrypted":   "the API cache is not emulated",
+			"CacheClusterEnabled":      "the API cache is not emulated; every request reaches the integration",
+			"CachingEnabled":           "the API cache is not emulated; every request reaches the integration",
+			"CacheTtlInSeconds":        "the API cache is not emulated",
+			"CacheDataEncrypted":       "the API cache is not emulated",
 			"DeploymentCanarySettings": "canary deployments are not emulated",
 		},
 	}
@@ -1022,7 +1023,7 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 			out.Function = key
 		}
 		if out.HTTPMethod != "POST" {
-			rep.errorf(in, "IntegrationHttpMethod", "a Lambda proxy integration must use IntegrationHttpMethod POST")
+			rep.errorf(or(get(in, "IntegrationHttpMethod"), in), "IntegrationHttpMethod", "a Lambda proxy integration must use IntegrationHttpMethod POST")
 		}
 	case apimodel.IntegrationHTTPProxy:
 		if !strings.HasPrefix(out.URI, "http://") && !strings.HasPrefix(out.URI, "https://") {
@@ -1173,7 +1174,10 @@ func (l *loader) apiKey(r *resource, rep reporter) {
 
 // generatedKey is the value of an API key whose value AWS would generate:
 // derived from the logical id so that it is stable across restarts.
-func generatedKey(id string) string { return apimodel.DeriveID("apikey:"+id, 40) }
+// API Gateway's generated keys are 40 characters long.
+func generatedKey(id string) string {
+	return apimodel.DeriveID("apikey:"+id, 20) + apimodel.DeriveID("apikey2:"+id, 20)
+}
 
 func addKey(api *apimodel.API, k *apimodel.APIKey) {
 	for _, x := range api.APIKeys {

@@ -29,4 +29,15 @@
 // Defaults when the template does not say: region us-east-1, account
 // 123456789012, stack name "portcullis"; a function without FunctionName is
 // named after its logical id; an API's id is apimodel.DeriveID(logicalID, 10).
+//
+// Choices where AWS leaves no local answer:
+//   - A parameter without a Default or override is an error only where it is
+//     used, so that parameters unrelated to the API need no override.
+//   - A SAM API gets SAM's second stage named "Stage" (SAM's deployment
+//     carries StageName: Stage) unless OpenApiVersion is set, as in AWS.
+//   - An API key whose value AWS would generate gets a 40-character value
+//     derived from its logical id, stable across restarts.
+//   - A function the template only names by ARN is remote, keyed in
+//     Model.Functions by its name (with its qualifier, if any), as package
+//     openapi keys it.
 package template

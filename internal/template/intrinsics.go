@@ -28,7 +28,9 @@
 package template
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"math/big"
 	"net/netip"
@@ -509,6 +511,9 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 	case "Fn::Transform":
 		return l.transform(arg, n, c)
 	}
+	if strings.HasPrefix(n.Tag, "!") {
+		return l.evalErr(n, c, "unknown tag %s", n.Tag), true
+	}
 	return l.evalErr(n, c, "%s is not supported", fn), true
 }
 
@@ -628,7 +633,8 @@ func (l *loader) partition() string {
 }
 
 func (l *loader) stackID() string {
-	u := apimodel.DeriveID("stack:"+l.opts.StackName, 32)
+	sum := sha256.Sum256([]byte("stack:" + l.opts.Region + l.opts.AccountID + l.opts.StackName))
+	u := hex.EncodeToString(sum[:16])
 	return sprintf("arn:%s:cloudformation:%s:%s:stack/%s/%s-%s-%s-%s-%s", l.partition(), l.opts.Region, l.opts.AccountID,
 		l.opts.StackName, u[:8], u[8:12], u[12:16], u[16:20], u[20:32])
 }
@@ -736,10 +742,10 @@ func (l *loader) transform(arg, n *yaml.Node, c evalCtx) (*yaml.Node, bool) {
 func (l *loader) parse(file string, data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %v", l.display(file), err)
+		return nil, &parseError{file: l.display(file), line: yamlErrLine(err), msg: yamlErrText(err)}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, fmt.Errorf("%s: empty document", l.display(file))
+		return nil, &parseError{file: l.display(file), msg: "empty document"}
 	}
 	if file != l.path {
 		disp := l.display(file)
@@ -753,6 +759,20 @@ func (l *loader) parse(file string, data []byte) (*yaml.Node, error) {
 		mark(doc.Content[0])
 	}
 	return doc.Content[0], nil
+}
+
+// parseError is a YAML or JSON syntax error.
+type parseError struct {
+	file string
+	line int
+	msg  string
+}
+
+func (e *parseError) Error() string {
+	if e.line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.file, e.line, e.msg)
+	}
+	return e.file + ": " + e.msg
 }
 
 // cidr implements Fn::Cidr: count consecutive subnets with cidrBits host

@@ -64,12 +64,12 @@ type param struct {
 }
 
 type loader struct {
-	opts    Options
-	path    string // the template path as given
-	dir     string // absolute directory of the template
-	root    *yaml.Node
-	sam     bool
-	params  map[string]*param
+	opts   Options
+	path   string // the template path as given
+	dir    string // absolute directory of the template
+	root   *yaml.Node
+	sam    bool
+	params map[string]*param
 
 	mappings   *yaml.Node
 	conditions *yaml.Node
@@ -145,7 +145,12 @@ func Load(path string, opts Options) (*apimodel.Model, error) {
 	}
 	root, err := l.parse(path, data)
 	if err != nil {
-		return nil, apimodel.Errors{{Pos: apimodel.Pos{File: path, Line: yamlErrLine(err)}, Message: yamlErrText(err)}}
+		pe := err.(*parseError)
+		pos := apimodel.Pos{File: path, Line: pe.line}
+		if pe.line > 0 {
+			pos.Col = 1
+		}
+		return nil, apimodel.Errors{{Pos: pos, Message: pe.msg}}
 	}
 	l.root = root
 	l.load()
@@ -169,10 +174,13 @@ func yamlErrLine(err error) int {
 	return 0
 }
 
+// yamlErrText drops the "yaml: line N:" prefix, which the position says.
 func yamlErrText(err error) string {
-	s := err.Error()
-	if i := strings.Index(s, "yaml: "); i >= 0 {
-		return s[i+len("yaml: "):]
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(s, "line "); ok {
+		if _, after, found := strings.Cut(rest, ": "); found {
+			return after
+		}
 	}
 	return s
 }

@@ -272,6 +272,13 @@ func (l *loader) newSamAPI(r *resource, implicit bool) *samAPI {
 	if !implicit {
 		rep.check(p, samAPISpec)
 	}
+	if d := rep.mapping(p, "Domain"); d != nil {
+		if mtls := get(d, "MutualTlsAuthentication"); mtls != nil {
+			// Mutual TLS rejects clients without a trusted certificate;
+			// serving without it would let them in.
+			rep.errorf(mtls, "Domain.MutualTlsAuthentication", "not supported: mutual TLS client authentication is not emulated, and serving without it would admit clients API Gateway rejects")
+		}
+	}
 	if s, ok := rep.str(p, "StageName"); ok {
 		a.stage = s
 	} else {
@@ -304,10 +311,7 @@ func (l *loader) newSamAPI(r *resource, implicit bool) *samAPI {
 			"info", mapNode(line, col, "version", "1.0", "title", l.opts.StackName),
 			"paths", mapNode(line, col))
 		a.managed = true
-		a.docPath = "Properties"
-		if implicit {
-			a.docPath = "(implicit API)"
-		}
+		a.docPath = "(SAM-generated definition)"
 	}
 	if a.doc != nil && (a.doc.Kind != yaml.MappingNode || get(a.doc, "paths") == nil || get(a.doc, "paths").Kind != yaml.MappingNode) {
 		if a.doc.Kind == yaml.MappingNode && get(a.doc, "paths") == nil && (get(a.doc, "swagger") != nil || get(a.doc, "openapi") != nil) {
@@ -436,8 +440,7 @@ func (l *loader) apiEvent(fn *resource, name string, ev *yaml.Node, rep reporter
 		f.HasAPIGatewayPermission = true // SAM writes an AWS::Lambda::Permission per event
 	}
 	auth := prep.mapping(p, "Auth")
-	l.checkEventAuth(a, auth, method, path, prep.at("Auth"))
-	if a.doc == nil {
+	if !l.checkEventAuth(a, auth, method, path, prep.at("Auth")) || a.doc == nil {
 		return
 	}
 	if !a.managed && !a.merge {
@@ -517,10 +520,11 @@ func (l *loader) apiEvent(fn *resource, name string, ev *yaml.Node, rep reporter
 
 // checkEventAuth applies SAM's checks on an event's Auth (push.py
 // add_auth_to_swagger), with its messages.
-func (l *loader) checkEventAuth(a *samAPI, auth *yaml.Node, method, path string, rep reporter) {
+func (l *loader) checkEventAuth(a *samAPI, auth *yaml.Node, method, path string, rep reporter) bool {
 	if auth == nil {
-		return
+		return true
 	}
+	errs := len(l.errs)
 	rep.check(auth, propSpec{
 		handled: []string{"Authorizer", "AuthorizationScopes", "ApiKeyRequired", "ResourcePolicy", "InvokeRole"},
 	})
@@ -547,6 +551,7 @@ func (l *loader) checkEventAuth(a *samAPI, auth *yaml.Node, method, path string,
 			rep.errorf(get(auth, "ApiKeyRequired"), "ApiKeyRequired", "Unable to set ApiKeyRequired [False] on API method [%s] for path [%s] because the related API does not specify any ApiKeyRequired.", method, path)
 		}
 	}
+	return len(l.errs) == errs
 }
 
 // addAuthToMethod is SwaggerEditor.add_auth_to_method.
@@ -709,7 +714,7 @@ func (l *loader) finishSamAPI(a *samAPI) {
 	if a.doc != nil {
 		if api := l.buildOpenAPI(a.doc, a.docFile, a.r, a.docPath, a.stage, vars); api != nil {
 			s.adopt(api)
-			if !a.userBody && get(a.doc, "info") != nil {
+			if a.managed {
 				s.api.Name = l.opts.StackName
 			}
 		}
@@ -1079,6 +1084,7 @@ func (l *loader) samAuthorizer(a *samAPI, name string, n *yaml.Node, rep reporte
 	ttl, hasTTL := irep.integer(identity, "ReauthorizeEvery")
 	if hasTTL && (ttl < 0 || ttl > apimodel.MaxResultTTL) {
 		irep.errorf(ttlNode, "ReauthorizeEvery", "must be between 0 and %d seconds, not %d", apimodel.MaxResultTTL, ttl)
+		return nil
 	}
 	validation, hasValidation := irep.str(identity, "ValidationExpression")
 	pool := get(n, "UserPoolArn")

@@ -108,7 +108,6 @@ func TestRedis_Quota_SharedAndResetAtPeriodBoundary(t *testing.T) {
 	}
 }
 
-
 func BenchmarkRedis_Allow(b *testing.B) {
 	srv := redistest.Start(b)
 	r := newInstance(b, srv)

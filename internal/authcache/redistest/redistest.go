@@ -1,10 +1,3 @@
-// Package redistest runs a throwaway redis-server for integration tests of
-// the packages that share state through Redis. It starts the real Debian
-// redis-server binary on a free 127.0.0.1 port with persistence off, in a
-// temporary directory, and stops it when the test ends.
-//
-// When the binary is missing the test is skipped, except when the
-// environment variable CI is "true": there a missing server is a failure.
 package redistest
 
 import (

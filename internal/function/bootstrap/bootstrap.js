@@ -8,7 +8,7 @@
 // and error documents {errorType, errorMessage, trace}. Only Node's standard
 // library is used. One keep-alive connection carries every call.
 
-const http = require('node:http');
+const net = require('node:net');
 const fs = require('node:fs');
 const path = require('node:path');
 const util = require('node:util');
@@ -19,26 +19,77 @@ const api = env.AWS_LAMBDA_RUNTIME_API || '';
 const sep = api.lastIndexOf(':');
 const host = api.slice(0, sep);
 const port = Number(api.slice(sep + 1));
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const BASE = '/2018-06-01/runtime';
 
 let currentId = '';
 
+// A minimal HTTP/1.1 client over one keep-alive socket. The server is
+// Portcullis's own Runtime API, which answers every request with a
+// Content-Length body; node:http costs several times more per call. The
+// socket is unref'd between calls so an idle event loop still drains
+// (callbackWaitsForEmptyEventLoop depends on it).
+let sock = null;
+let inbuf = null;
+let pending = null; // {resolve, reject}
+
+function connect() {
+  sock = net.connect({ host, port, noDelay: true });
+  sock.on('data', (chunk) => {
+    inbuf = inbuf ? Buffer.concat([inbuf, chunk]) : chunk;
+    parse();
+  });
+  const fail = (err) => {
+    sock = null;
+    inbuf = null;
+    const p = pending;
+    pending = null;
+    if (p) p.reject(err || new Error('runtime API connection closed'));
+  };
+  sock.on('error', fail);
+  sock.on('close', () => fail());
+}
+
+function parse() {
+  if (!pending || !inbuf) return;
+  const end = inbuf.indexOf('\r\n\r\n');
+  if (end < 0) return;
+  const lines = inbuf.toString('latin1', 0, end).split('\r\n');
+  const headers = {};
+  for (let i = 1; i < lines.length; i++) {
+    const c = lines[i].indexOf(':');
+    if (c > 0) headers[lines[i].slice(0, c).toLowerCase()] = lines[i].slice(c + 1).trim();
+  }
+  const len = Number(headers['content-length'] || 0);
+  const start = end + 4;
+  if (inbuf.length < start + len) return;
+  const body = inbuf.subarray(start, start + len);
+  inbuf = inbuf.length > start + len ? inbuf.subarray(start + len) : null;
+  const p = pending;
+  pending = null;
+  sock.unref();
+  p.resolve({ status: Number(lines[0].slice(9, 12)), headers, body });
+}
+
 function call(method, p, body, headers) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host, port, method, path: p, agent, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
+    if (!sock) connect();
+    sock.ref();
+    pending = { resolve, reject };
+    let head = `${method} ${p} HTTP/1.1\r\nHost: ${api}\r\n`;
+    // Header values come from user errors (errorType): keep them to
+    // printable ASCII so they cannot break the request.
+    if (headers) for (const k in headers) head += `${k}: ${String(headers[k]).replace(/[^\x20-\x7e]/g, '')}\r\n`;
+    if (body === undefined) {
+      sock.write(head + '\r\n', 'latin1');
+    } else {
+      const b = Buffer.from(body, 'utf8');
+      sock.write(Buffer.concat([Buffer.from(head + `Content-Length: ${b.length}\r\n\r\n`, 'latin1'), b]));
+    }
   });
 }
 
 function post(p, body, errorType) {
-  const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
+  const headers = { 'Content-Type': 'application/json' };
   if (errorType) headers['Lambda-Runtime-Function-Error-Type'] = errorType;
   return call('POST', p, body, headers);
 }

@@ -8,7 +8,6 @@
 # Standard library only; one persistent HTTP connection carries every call.
 
 import decimal
-import http.client
 import importlib
 import json
 import logging
@@ -24,31 +23,84 @@ BASE = "/2018-06-01/runtime"
 _request_id = ""
 
 
+class _Response:
+    def __init__(self, status, headers):
+        self.status = status
+        self._headers = headers
+
+    def getheader(self, name):
+        return self._headers.get(name.lower())
+
+
 class _Conn:
+    """A minimal HTTP/1.1 client over one keep-alive socket.
+
+    The server is Portcullis's own Runtime API, which answers every request
+    with a Content-Length body; http.client costs several times more per
+    call.
+    """
+
     def __init__(self, address):
         host, _, port = address.rpartition(":")
-        self._host, self._port = host, int(port)
-        self._conn = None
+        self._addr = (host, int(port))
+        self._host = address.encode("latin-1")
+        self._sock = None
+        self._buf = b""
 
     def _open(self):
-        conn = http.client.HTTPConnection(self._host, self._port)
-        conn.connect()
-        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._conn = conn
+        sock = socket.create_connection(self._addr)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock = sock
+        self._buf = b""
 
     def call(self, method, path, body=None, headers=None):
         for attempt in (0, 1):
-            if self._conn is None:
+            if self._sock is None:
                 self._open()
             try:
-                self._conn.request(method, path, body=body, headers=headers or {})
-                resp = self._conn.getresponse()
-                return resp, resp.read()
-            except (http.client.RemoteDisconnected, ConnectionError):
-                self._conn.close()
-                self._conn = None
+                return self._roundtrip(method, path, body, headers)
+            except (ConnectionError, OSError):
+                self._sock.close()
+                self._sock = None
                 if attempt:
                     raise
+
+    def _roundtrip(self, method, path, body, headers):
+        head = [method.encode("latin-1") + b" " + path.encode("latin-1") + b" HTTP/1.1", b"Host: " + self._host]
+        for k, v in (headers or {}).items():
+            # Header values come from user errors (errorType): keep them to
+            # printable ASCII so they cannot break the request.
+            v = "".join(c for c in str(v) if " " <= c <= "~")
+            head.append(k.encode("latin-1") + b": " + v.encode("latin-1"))
+        if body is not None:
+            head.append(b"Content-Length: " + str(len(body)).encode("latin-1"))
+        msg = b"\r\n".join(head) + b"\r\n\r\n"
+        self._sock.sendall(msg + body if body is not None else msg)
+
+        buf = self._buf
+        while True:
+            end = buf.find(b"\r\n\r\n")
+            if end >= 0:
+                break
+            chunk = self._sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("runtime API connection closed")
+            buf += chunk
+        lines = buf[:end].decode("latin-1").split("\r\n")
+        status = int(lines[0][9:12])
+        hdrs = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            hdrs[name.strip().lower()] = value.strip()
+        start = end + 4
+        stop = start + int(hdrs.get("content-length", "0"))
+        while len(buf) < stop:
+            chunk = self._sock.recv(max(65536, stop - len(buf)))
+            if not chunk:
+                raise ConnectionError("runtime API connection closed")
+            buf += chunk
+        self._buf = buf[stop:]
+        return _Response(status, hdrs), buf[start:stop]
 
 
 class Fault(Exception):

@@ -330,12 +330,9 @@ func (e *Endpoint) serveResult(w http.ResponseWriter, r *http.Request, id string
 		writeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "response too large")
 		return
 	case err != nil:
-		// The runtime went away mid-body; the process watcher reports it.
+		// The runtime went away mid-body: it crashed or is broken. The
+		// caller learns it from the process exit or the timeout.
 		e.srv.logger.Warn("reading runtime response", "requestId", id, "err", err)
-		resp.Error = true
-		resp.ErrorType = "Runtime.TruncatedResponse"
-		resp.Payload = []byte(`{"errorMessage":"the runtime closed the connection while sending its response","errorType":"Runtime.TruncatedResponse"}`)
-		e.results <- resp
 		return
 	}
 	resp.Payload = body

@@ -95,3 +95,5 @@ exports.sleep = async (event) => {
 exports.uncaught = (event, context, callback) => {
   setTimeout(() => { throw new Error('thrown from a timer'); }, 1);
 };
+
+exports.echoPlain = async (event) => event;

@@ -39,3 +39,7 @@ def log(event, context):
     logger.info("hello from %s", event["who"])
     print("printed")
     return "logged"
+
+
+def echo_plain(event, context):
+    return event

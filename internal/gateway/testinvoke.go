@@ -1,0 +1,232 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
+	"github.com/portcullis-gateway/portcullis/internal/reqctx"
+)
+
+// TestInvokeStage is the stage name API Gateway's TestInvokeMethod runs a
+// method under ($context.stage and the methodArn's stage), and
+// TestInvokeSourceIP the caller address it reports.
+const (
+	TestInvokeStage    = "test-invoke-stage"
+	TestInvokeSourceIP = "test-invoke-source-ip"
+)
+
+// Errors of TestInvoke for ids that name nothing.
+var (
+	ErrNoAPI      = errors.New("no such API")
+	ErrNoResource = errors.New("no such resource")
+	ErrNoMethod   = errors.New("no such method")
+	ErrBadPath    = errors.New("the path does not match the resource")
+)
+
+// TestRequest is the simulated request of a TestInvokeMethod call.
+type TestRequest struct {
+	// PathWithQueryString is the concrete path below the stage with its
+	// query ("/users/42?verbose=1"); "" means the resource's own path.
+	PathWithQueryString string
+	// Headers in order, names as given.
+	Headers        []reqctx.Header
+	Body           []byte
+	StageVariables map[string]string
+	// Log receives the execution log, one record per AWS log line; nil
+	// discards it.
+	Log *slog.Logger
+}
+
+// TestResponse is what the client would have received.
+type TestResponse struct {
+	Status  int
+	Headers []reqctx.Header
+	Body    []byte
+}
+
+// TestInvoke runs one method of a served API as API Gateway's
+// TestInvokeMethod does: the request goes straight to the method's
+// integration — no throttling, no authorizer, no resource policy, no API
+// key — under the stage "test-invoke-stage" with the given stage
+// variables. A failing integration is answered with the API's gateway
+// response, as a real request would be. The request is not counted in the
+// request metrics.
+func (g *Gateway) TestInvoke(ctx context.Context, apiID, resourceID, verb string, in TestRequest) (TestResponse, error) {
+	log := in.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var c *compiledAPI
+	for _, a := range *g.apis.Load() {
+		if a.api.ID == apiID {
+			c = a
+		}
+	}
+	if c == nil {
+		return TestResponse{}, ErrNoAPI
+	}
+	var res *apimodel.Resource
+	for _, r := range c.api.Resources {
+		if r.ID == resourceID {
+			res = r
+		}
+	}
+	if res == nil {
+		return TestResponse{}, ErrNoResource
+	}
+	verb = strings.ToUpper(verb)
+	mm := res.Methods[verb]
+	if mm == nil {
+		return TestResponse{}, ErrNoMethod
+	}
+	m := c.methods[mm]
+	if m == nil {
+		return TestResponse{}, ErrNoMethod
+	}
+
+	rawPath, rawQuery, _ := strings.Cut(in.PathWithQueryString, "?")
+	if rawPath == "" {
+		rawPath = res.Path
+	}
+	if !strings.HasPrefix(rawPath, "/") {
+		rawPath = "/" + rawPath
+	}
+	params, ok := matchTemplate(res.Path, rawPath)
+	if !ok {
+		return TestResponse{}, fmt.Errorf("%w: %s is not a path of %s", ErrBadPath, rawPath, res.Path)
+	}
+	method := verb
+	if method == apimodel.AnyMethod {
+		// An ANY method is tried with the verb a browser would send.
+		method = "GET"
+	}
+	r := &reqctx.Request{
+		ID:             newRequestID(),
+		ExtendedID:     newExtendedID(),
+		Time:           g.now(),
+		Method:         method,
+		WirePath:       "/" + TestInvokeStage + rawPath,
+		RawPath:        rawPath,
+		Path:           unescapePath(rawPath),
+		RawQuery:       rawQuery,
+		Query:          reqctx.ParseQuery(rawQuery),
+		Headers:        in.Headers,
+		Body:           in.Body,
+		Protocol:       "HTTP/1.1",
+		SourceIP:       TestInvokeSourceIP,
+		Stage:          TestInvokeStage,
+		StageVariables: in.StageVariables,
+		ResourcePath:   res.Path,
+		ResourceID:     res.ID,
+		PathParams:     params,
+	}
+	r.Host, _ = r.HeaderValue("Host")
+	r.MethodARN = apimodel.MethodARN(c.api.Region, c.api.AccountID, c.api.ID, TestInvokeStage, method, rawPath)
+
+	// The lines of API Gateway's test-invoke execution log (spec §12.6).
+	log.Info("Starting execution for request: " + r.ID)
+	log.Info(fmt.Sprintf("HTTP Method: %s, Resource Path: %s", method, r.Path))
+	log.Info("Method request path: " + formatMap(params))
+	log.Info("Method request query string: " + formatQuery(r.Query))
+	log.Info("Method request headers: " + formatHeaders(r.Headers))
+	log.Info("Method request body before transformations: " + string(r.Body))
+	resp, err := m.integration.Invoke(ctx, r)
+	if err != nil {
+		var ge *gwresponse.Error
+		if !errors.As(err, &ge) {
+			ge = &gwresponse.Error{Type: gwresponse.Default5XX, Status: 500, Message: "Internal server error", Cause: err}
+		}
+		if ge.Cause != nil {
+			log.Info(ge.Cause.Error())
+		}
+		gr := c.responses.Render(ge, r)
+		log.Info(fmt.Sprintf("Gateway response type: %s with status code: %d", gr.Type, gr.Status))
+		log.Info(fmt.Sprintf("Method completed with status: %d", gr.Status))
+		return TestResponse{Status: gr.Status, Headers: gr.Headers, Body: gr.Body}, nil
+	}
+	headers := append(resp.Headers[:len(resp.Headers):len(resp.Headers)],
+		reqctx.Header{Name: "x-amzn-RequestId", Value: r.ID}, reqctx.Header{Name: "x-amz-apigw-id", Value: r.ExtendedID})
+	log.Info("Method response body after transformations: " + string(resp.Body))
+	log.Info("Method response headers: " + formatHeaders(headers))
+	log.Info("Successfully completed execution")
+	log.Info(fmt.Sprintf("Method completed with status: %d", resp.Status))
+	return TestResponse{Status: resp.Status, Headers: headers, Body: resp.Body}, nil
+}
+
+// matchTemplate matches a concrete path against a resource path template
+// ("/users/{id}", "/{proxy+}") and returns the path parameters, unescaped.
+func matchTemplate(tmpl, rawPath string) (map[string]string, bool) {
+	ts := splitPath(tmpl)
+	ps := splitPath(rawPath)
+	var params map[string]string
+	set := func(k, v string) {
+		if params == nil {
+			params = map[string]string{}
+		}
+		params[k] = unescapePath(v)
+	}
+	for i, t := range ts {
+		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "+}") {
+			if i >= len(ps) {
+				return nil, false
+			}
+			set(t[1:len(t)-2], strings.Join(ps[i:], "/"))
+			return params, true
+		}
+		if i >= len(ps) {
+			return nil, false
+		}
+		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
+			set(t[1:len(t)-1], ps[i])
+			continue
+		}
+		if t != ps[i] && t != unescapePath(ps[i]) {
+			return nil, false
+		}
+	}
+	return params, len(ps) == len(ts)
+}
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// formatMap prints a map as API Gateway's execution log does: {a=1, b=2}.
+func formatMap(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func formatQuery(ps []reqctx.Param) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.Name + "=" + p.Value
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func formatHeaders(hs []reqctx.Header) string {
+	parts := make([]string, len(hs))
+	for i, h := range hs {
+		parts[i] = h.Name + "=" + h.Value
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
