@@ -265,6 +265,7 @@ nginx_gateway_conf() {
             proxy_cache auth$1;
             proxy_cache_key \$http_authorization;
             proxy_cache_valid 200 401 403 300s;
+            proxy_cache_lock on;
         }
     }
 }
@@ -300,6 +301,7 @@ measure() {
 	if [[ $(field non2xx "$warm") != 0 || $(field sockerr "$warm") != 0 || $(field requests "$warm") == 0 ]]; then
 		die "$name: warm-up against $url was not all 2xx: $warm"
 	fi
+	[[ -n ${AUTH_LOG:-} ]] && WARM_AUTH_CALLS=$(wc -l <"$AUTH_LOG")
 	mapfile -t pids < <(tree "$pid")
 	t0=$(ticks "${pids[@]}")
 	log "$name: -t$THREADS -c$CONNS -d$DURATION"
@@ -347,9 +349,11 @@ run_nginx() { # NAME CPUS WORKERS
 	local pid=$STARTED
 	wait_port "$NGINX_PORT" "$pid" || die "nginx gateway did not start: $(cat "$WORK/gateway-$3.err")"
 	local before
-	before=$(wc -l <"$WORK/auth-calls.log" 2>/dev/null || echo 0)
+	before=$(wc -l <"$WORK/auth-calls.log")
+	AUTH_LOG=$WORK/auth-calls.log
 	measure "$1" "http://127.0.0.1:$NGINX_PORT/x" "$TOKEN" "$pid" tree
-	AUTH_CALLS=$(($(wc -l <"$WORK/auth-calls.log") - before))
+	AUTH_LOG=
+	AUTH_CALLS="$((WARM_AUTH_CALLS - before)) during warm-up and $(($(wc -l <"$WORK/auth-calls.log") - WARM_AUTH_CALLS)) while measured"
 	stop "$pid"
 	return 0
 }
@@ -358,6 +362,12 @@ BACKEND_CPUS=$LOAD_CPU
 start "$BACKEND_CPUS" "$WORK/backend.err" nginx -p "$WORK" -c "$WORK/backend.conf" -e "$WORK/backend.err"
 BACKEND_PID=$STARTED
 wait_port "$BACKEND_PORT" "$BACKEND_PID" || die "backend did not start: $(cat "$WORK/backend.err")"
+: >>"$WORK/auth-calls.log"
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+if awk -v l="${LOAD_BEFORE%% *}" 'BEGIN { exit !(l > 0.5) }'; then
+	log "warning: load average is $LOAD_BEFORE before the run; other work on this machine skews the numbers"
+fi
 
 STARTED_AT=$(date -u +%FT%TZ)
 T0=$SECONDS
@@ -377,6 +387,7 @@ if [[ $UNPINNED == 1 ]]; then
 	PIN_LOAD=1
 fi
 ELAPSED=$((SECONDS - T0))
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report ------------------------------------------------------------------
 
@@ -434,7 +445,7 @@ targets() {
 	if [[ $UNPINNED == 1 ]]; then
 		echo "Unpinned (both cores shared by wrk, backend and gateway): cached Portcullis reaches $(ratio "${RPS[cached-unpinned]}" "${RPS[nginx-unpinned]}")× nginx."
 	fi
-	echo "The nginx auth endpoint was called $NGINX_AUTH_CALLS time(s) during the nginx run (the cache held)."
+	echo "The nginx auth endpoint was called $NGINX_AUTH_CALLS."
 }
 
 cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
@@ -460,7 +471,8 @@ RSS* is the peak RSS of Portcullis's Node worker processes, summed.
 
 ## Setup
 
-- Machine: $(nproc) × $cpu_model, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM, $(uname -sr)
+- Machine: $(nproc) × $cpu_model, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM, $(uname -sr);
+  load average $LOAD_BEFORE before the run, $LOAD_AFTER after (anything else running skews the numbers)
 - Portcullis $VERSION built with $(go version | awk '{print $3}') (\`go build -trimpath\`), in-memory
   authorizer cache, \`--log-level warn\` unless stated; $(node --version 2>/dev/null | sed 's/^/Node /') for functions
 - $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}')
@@ -493,7 +505,7 @@ $(nginx_gateway_conf 1 | sed -n '/proxy_cache_path/,$p' | sed "s#$WORK#WORK#g")
 EOF
 	if [[ -f $HERE/profile.md ]]; then
 		echo
-		cat "$HERE/profile.md"
+		echo "Where the gateway spends its CPU on the cached path, and what to cut next: [profile.md](profile.md)."
 	fi
 } >"$OUT"
 

@@ -45,7 +45,9 @@ func (f *fakeFunctions) Function(name string) *apimodel.Function {
 	return nil
 }
 
-func (f *fakeFunctions) Functions() []*apimodel.Function { return []*apimodel.Function{f.Function("Echo")} }
+func (f *fakeFunctions) Functions() []*apimodel.Function {
+	return []*apimodel.Function{f.Function("Echo")}
+}
 
 func (f *fakeFunctions) Invoke(_ context.Context, _ *apimodel.Function, payload []byte) (function.Result, error) {
 	f.got = payload

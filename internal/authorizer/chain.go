@@ -277,7 +277,7 @@ func (c *Chain) awsIAM(r *reqctx.Request, log *slog.Logger) error {
 	id := policy.Evaluate(caller.docs, req)
 	where := ""
 	if id.Document >= 0 {
-		where = " of " + caller.policyName(id.Document)
+		where = " in " + caller.policyName(id.Document)
 	}
 	log.Info(fmt.Sprintf("Identity policy decision: %s: %s%s for %s", id.Effect, id.Reason(), where, r.MethodARN))
 	effect := id.Effect
@@ -366,6 +366,7 @@ func header(r *reqctx.Request, name string) ([]string, bool) {
 func (a *APIAuthorizers) CallerMayInvoke(r *reqctx.Request, functionARN string) error {
 	log := a.opts.Logger.With("requestId", r.ID)
 	fail := func(why string) error {
+		log.Info("Sending request to https://lambda." + a.api.Region + ".amazonaws.com/2015-03-31/functions/" + functionARN + "/invocations")
 		log.Info("Execution failed due to configuration error: Invalid permissions on Lambda function")
 		log.Info("The integration runs with the caller's credentials (" + CallerCredentials + "): " + why)
 		return gwresponse.Errorf(gwresponse.APIConfigurationError, "Internal server error", "Invalid permissions on Lambda function: %s", why)
@@ -378,6 +379,6 @@ func (a *APIAuthorizers) CallerMayInvoke(r *reqctx.Request, functionARN string) 
 	if dec.Effect != policy.Allow {
 		return fail(fmt.Sprintf("no identity policy of %s allows %s on %s (%s)", caller.id.ARN, ActionLambdaInvoke, functionARN, dec.Reason()))
 	}
-	log.Info(fmt.Sprintf("Caller %s may invoke %s: %s of %s", caller.id.ARN, functionARN, dec.Reason(), caller.policyName(dec.Document)))
+	log.Info(fmt.Sprintf("Caller %s may invoke %s: %s in %s", caller.id.ARN, functionARN, dec.Reason(), caller.policyName(dec.Document)))
 	return nil
 }

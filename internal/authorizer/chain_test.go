@@ -265,7 +265,9 @@ func TestIAM_SignatureFailures(t *testing.T) {
 			gwresponse.MissingAuthenticationToken, "IncompleteSignatureException", "'sometoken' not a valid key=value pair (missing equal-sign) in Authorization header: 'Bearer sometoken'."},
 		{"WrongSecret_InvalidSignature", func() *reqctx.Request { return signed(t, "AKIDALICE", "wrong", "", testNow) },
 			gwresponse.InvalidSignature, "", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."},
-		{"Expired_InvalidSignature", func() *reqctx.Request { return signed(t, "AKIDALICE", "secret-AKIDALICE", "", testNow.Add(-6*time.Minute)) },
+		{"Expired_InvalidSignature", func() *reqctx.Request {
+			return signed(t, "AKIDALICE", "secret-AKIDALICE", "", testNow.Add(-6*time.Minute))
+		},
 			gwresponse.InvalidSignature, "", "Signature expired: 20270115T075400Z is now earlier than 20270115T075500Z (20270115T080000Z - 5 min.)"},
 		{"UnknownKey_403", func() *reqctx.Request { return signed(t, "AKIDNOBODY", "x", "", testNow) },
 			gwresponse.Default4XX, "AccessDeniedException", "The security token included in the request is invalid."},

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -161,12 +162,23 @@ func (g *Gateway) Server(i int) *fasthttp.Server {
 		// instead of a reset connection (see readBody).
 		MaxRequestBodySize: MaxBodyBytes,
 		StreamRequestBody:  true,
-		ReadBufferSize:                16 << 10,
-		IdleTimeout:                   2 * time.Minute,
-		ReadTimeout:                   5 * time.Minute,
-		Logger:                        fasthttpLogger{g.log},
+		ReadBufferSize:     16 << 10,
+		IdleTimeout:        2 * time.Minute,
+		ReadTimeout:        5 * time.Minute,
+		Logger:             fasthttpLogger{g.log},
 	}
 }
+
+// execLog writes API Gateway's execution-log lines for one request. The
+// lines are only formatted when the logger would keep them: at --log-level
+// warn the request path builds no log strings at all.
+type execLog struct {
+	l  *slog.Logger
+	id string
+	on bool
+}
+
+func (e execLog) info(msg string) { e.l.Info(msg, "requestId", e.id) }
 
 type fasthttpLogger struct{ log *slog.Logger }
 
@@ -195,20 +207,22 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	c := (*g.apis.Load())[i]
 	start := g.now()
 	r := g.newRequest(ctx, start)
-	log := g.log.With("requestId", r.ID)
+	log := execLog{l: g.log, id: r.ID, on: g.log.Enabled(context.Background(), slog.LevelInfo)}
 	route := ""
 	status := 0
 	defer func() {
 		if p := recover(); p != nil {
-			log.Error("panic while serving request", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			g.log.Error("panic while serving request", "requestId", r.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			ctx.Response.Reset()
 			resp := c.responses.Render(&gwresponse.Error{Type: gwresponse.Default5XX, Status: 500, Message: "Internal server error"}, r)
 			writeGatewayResponse(ctx, resp)
 			status = resp.Status
 		}
 		d := g.now().Sub(start)
-		log.Info("access", "sourceIp", r.SourceIP, "method", r.Method, "path", string(ctx.Path()), "route", route,
-			"stage", r.Stage, "status", status, "latencyMs", float64(d.Microseconds())/1000, "bytes", len(ctx.Response.Body()))
+		if log.on {
+			g.log.Info("access", "requestId", r.ID, "sourceIp", r.SourceIP, "method", r.Method, "path", string(ctx.Path()), "route", route,
+				"stage", r.Stage, "status", status, "latencyMs", float64(d.Microseconds())/1000, "bytes", len(ctx.Response.Body()))
+		}
 		if g.opts.Observer != nil {
 			g.opts.Observer.Request(c.api.LogicalID, r.Stage, route, status, d)
 		}
@@ -216,7 +230,7 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	var m *integration.Response
 	var err error
 	if readBody(ctx, r) {
-		m, err = g.pipeline(ctx, c, r, log, &route)
+		m, err = g.pipeline(c, r, log, &route)
 	} else {
 		ctx.SetConnectionClose()
 		err = gwresponse.Errorf(gwresponse.RequestTooLarge, "Request Too Long", "request body over %d bytes", MaxBodyBytes)
@@ -230,17 +244,25 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	if !errors.As(err, &ge) {
 		ge = &gwresponse.Error{Type: gwresponse.Default5XX, Status: 500, Message: "Internal server error", Cause: err}
 	}
-	if ge.Cause != nil {
-		log.Info(ge.Cause.Error())
-	}
 	resp := c.responses.Render(ge, r)
-	log.Info(fmt.Sprintf("Gateway response type: %s with status code: %d", resp.Type, resp.Status))
+	if log.on {
+		if ge.Cause != nil {
+			log.info(ge.Cause.Error())
+		}
+		log.info(fmt.Sprintf("Gateway response type: %s with status code: %d", resp.Type, resp.Status))
+	}
 	writeGatewayResponse(ctx, resp)
 	status = resp.Status
 }
 
 // pipeline is API Gateway's order of checks (spec §1), written once.
-func (g *Gateway) pipeline(ctx *fasthttp.RequestCtx, c *compiledAPI, r *reqctx.Request, log *slog.Logger, route *string) (*integration.Response, error) {
+//
+// Stages get a plain context, never the *fasthttp.RequestCtx: fasthttp
+// recycles that value once the handler returns, and a stage may hand its
+// context to work that outlives this request (a cache fill shared with
+// other requests). Each stage bounds its own work with timeouts.
+func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route *string) (*integration.Response, error) {
+	ctx := context.Background()
 	// 1. Stage: /{stage}/... unless one stage is mounted at "/". An unknown
 	// stage is 403 Forbidden (D13); "/{stage}" without a trailing slash
 	// has no resource (spec §12.3).
@@ -294,7 +316,7 @@ func (g *Gateway) pipeline(ctx *fasthttp.RequestCtx, c *compiledAPI, r *reqctx.R
 			key := c.api.ID + "/" + st.name + "/" + rule.httpMethod + " " + rule.resourcePath
 			allowed, err := g.opts.Limiter.Allow(ctx, key, rule.rate, rule.burst)
 			if err != nil {
-				log.Warn("throttle check failed; request allowed", "err", err)
+				g.log.Warn("throttle check failed; request allowed", "requestId", r.ID, "err", err)
 			} else if !allowed {
 				if g.opts.Observer != nil {
 					g.opts.Observer.Throttled(c.api.LogicalID, st.name, m.label)
@@ -314,13 +336,17 @@ func (g *Gateway) pipeline(ctx *fasthttp.RequestCtx, c *compiledAPI, r *reqctx.R
 	}
 
 	// 5. The integration.
-	log.Info("Starting execution for request: " + r.ID)
-	log.Info(fmt.Sprintf("HTTP Method: %s, Resource Path: %s", r.Method, r.Path))
+	if log.on {
+		log.info("Starting execution for request: " + r.ID)
+		log.info("HTTP Method: " + r.Method + ", Resource Path: " + r.Path)
+	}
 	resp, err := m.integration.Invoke(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	log.Info(fmt.Sprintf("Method completed with status: %d", resp.Status))
+	if log.on {
+		log.info("Method completed with status: " + strconv.Itoa(resp.Status))
+	}
 	return resp, nil
 }
 

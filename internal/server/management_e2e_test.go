@@ -272,13 +272,13 @@ func TestManagementAPI_AWSSDKv3Clients(t *testing.T) {
 		var out struct {
 			Items []struct {
 				ID, Name, Type, AuthType, AuthorizerURI, IdentitySource string
-				AuthorizerResultTTLInSeconds                          int
+				AuthorizerResultTTLInSeconds                            int
 			}
 		}
 		call(t, "getAuthorizers").decode(t, &out)
 		want := []struct {
 			ID, Name, Type, AuthType, AuthorizerURI, IdentitySource string
-			AuthorizerResultTTLInSeconds                          int
+			AuthorizerResultTTLInSeconds                            int
 		}{{ID: "TokenAuth", Name: "TokenAuth", Type: "TOKEN", AuthType: "custom",
 			AuthorizerURI:  "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + fns["AuthFunction"].ARN + "/invocations",
 			IdentitySource: "method.request.header.Authorization", AuthorizerResultTTLInSeconds: 300}}
@@ -464,7 +464,9 @@ func TestManagementAPI_AWSSDKv3Clients(t *testing.T) {
 		}
 	})
 	t.Run("LambdaListFunctions_TheTemplatesFunctions", func(t *testing.T) {
-		var out struct{ Functions []struct{ FunctionName, Runtime string } }
+		var out struct {
+			Functions []struct{ FunctionName, Runtime string }
+		}
 		call(t, "listFunctions").decode(t, &out)
 		want := []struct{ FunctionName, Runtime string }{{"AuthFunction", "nodejs20.x"}, {"EchoFunction", "nodejs20.x"}}
 		if d := cmp.Diff(want, out.Functions); d != "" {
@@ -625,4 +627,24 @@ func counterValue(t *testing.T, fams map[string]*dto.MetricFamily, name string, 
 		}
 	}
 	return sum
+}
+
+// TestInvokeMethod with a path that is not one of the resource's is the
+// caller's error, 400 BadRequestException; /healthz answers while serving.
+func TestTestInvokeMethod_PathNotOfTheResource_400(t *testing.T) {
+	s := startManagement(t)
+	var itemID string
+	for _, r := range s.srv.Gateway().APIs()[0].Resources {
+		if r.Path == "/items/{id}" {
+			itemID = r.ID
+		}
+	}
+	url := s.admin + "/restapis/" + s.apiID + "/resources/" + itemID + "/methods/GET"
+	status, body := s.send(t, http.MethodPost, url, nil, `{"pathWithQueryString":"/limited"}`)
+	if status != http.StatusBadRequest || !strings.Contains(body, "is not a path of /items/{id}") {
+		t.Errorf("got %d %s, want 400 naming the resource", status, body)
+	}
+	if status, body := s.get(t, s.admin+"/healthz", nil); status != http.StatusOK {
+		t.Errorf("/healthz = %d %s", status, body)
+	}
 }

@@ -6,16 +6,16 @@ import (
 	"path/filepath"
 )
 
-// Node is the Node.js bootstrap (CommonJS; it loads ES module handlers with
-// dynamic import).
+// nodeSource is the Node.js bootstrap (CommonJS; it loads ES module
+// handlers with dynamic import). Unexported so nothing can alter it.
 //
 //go:embed bootstrap.js
-var Node []byte
+var nodeSource []byte
 
-// Python is the Python 3 bootstrap.
+// pythonSource is the Python 3 bootstrap.
 //
 //go:embed bootstrap.py
-var Python []byte
+var pythonSource []byte
 
 // File names the bootstraps are written under. ".cjs" keeps the Node
 // bootstrap CommonJS whatever package.json sits above it; the Python
@@ -29,10 +29,10 @@ const (
 func WriteTo(dir string) (node, python string, err error) {
 	node = filepath.Join(dir, NodeFile)
 	python = filepath.Join(dir, PythonFile)
-	if err := os.WriteFile(node, Node, 0o644); err != nil {
+	if err := os.WriteFile(node, nodeSource, 0o644); err != nil {
 		return "", "", err
 	}
-	if err := os.WriteFile(python, Python, 0o644); err != nil {
+	if err := os.WriteFile(python, pythonSource, 0o644); err != nil {
 		return "", "", err
 	}
 	return node, python, nil
