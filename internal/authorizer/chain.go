@@ -45,6 +45,8 @@ type APIAuthorizers struct {
 	iam      *iamAuth
 	store    *iamStore
 	lambdas  map[string]*Lambda
+	// quiet stands in for the logger when INFO lines would be dropped.
+	quiet *slog.Logger
 }
 
 // NewAPI compiles what the methods of api share. A resource policy that
@@ -56,7 +58,7 @@ func NewAPI(api *apimodel.API, opts Options) (*APIAuthorizers, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	a := &APIAuthorizers{api: api, opts: opts, lambdas: map[string]*Lambda{}}
+	a := &APIAuthorizers{api: api, opts: opts, lambdas: map[string]*Lambda{}, quiet: slog.New(slog.DiscardHandler)}
 	if len(api.ResourcePolicy) > 0 {
 		doc, err := policy.ParseResourcePolicy(api.ResourcePolicy, api.Region, api.AccountID, api.ID)
 		if err != nil {
@@ -169,7 +171,7 @@ func (a *APIAuthorizers) Method(m *apimodel.Method, label string) (*Chain, error
 // r.Authorizer (CUSTOM, COGNITO_USER_POOLS) or r.Identity (AWS_IAM, API
 // key); otherwise it returns the *gwresponse.Error to answer with.
 func (c *Chain) Authorize(ctx context.Context, r *reqctx.Request) error {
-	log := c.a.opts.Logger.With("requestId", r.ID)
+	log := requestLogger(ctx, c.a.opts.Logger, c.a.quiet, r)
 	var err error
 	switch c.kind {
 	case apimodel.AuthNone:
@@ -187,7 +189,9 @@ func (c *Chain) Authorize(ctx context.Context, r *reqctx.Request) error {
 	if c.keys != nil {
 		return c.keys.check(ctx, r, log)
 	}
-	log.Debug(fmt.Sprintf("API Key authorized because method '%s' does not require API Key. Request will not contribute to throttle or quota limits", c.label))
+	if log.Enabled(ctx, slog.LevelDebug) {
+		log.Debug(fmt.Sprintf("API Key authorized because method '%s' does not require API Key. Request will not contribute to throttle or quota limits", c.label))
+	}
 	return nil
 }
 
@@ -199,7 +203,9 @@ func (c *Chain) evalResource(r *reqctx.Request, caller *iamCaller, phase string,
 		req.Principal = caller.principal()
 	}
 	dec := c.a.resource.Evaluate(req)
-	log.Info(fmt.Sprintf("Resource policy %s: %s: %s for %s", phase, dec.Effect, dec.Reason(), r.MethodARN))
+	if log.Enabled(context.Background(), slog.LevelInfo) {
+		log.Info(fmt.Sprintf("Resource policy %s: %s: %s for %s", phase, dec.Effect, dec.Reason(), r.MethodARN))
+	}
 	return dec
 }
 
@@ -240,7 +246,9 @@ func (c *Chain) custom(ctx context.Context, r *reqctx.Request, log *slog.Logger)
 	if c.a.resource != nil {
 		// The authorizer and the API live in the same account (Table A).
 		combined := policy.Combine(effect, rp.Effect, true)
-		log.Info(fmt.Sprintf("Combined decision (same account): authorizer %s, resource policy %s: %s", effect, rp.Effect, combined))
+		if log.Enabled(ctx, slog.LevelInfo) {
+			log.Info(fmt.Sprintf("Combined decision (same account): authorizer %s, resource policy %s: %s", effect, rp.Effect, combined))
+		}
 		effect = combined
 	}
 	if effect != policy.Allow {

@@ -81,6 +81,9 @@ type Lambda struct {
 	ttl        time.Duration
 	event      lambdaevent.Context
 	endpoint   string
+	// quiet stands in for the logger when it would drop the execution log,
+	// so that the cached path formats no log lines (see requestLogger).
+	quiet *slog.Logger
 }
 
 // NewLambda compiles a Lambda authorizer of api. fn is the function it
@@ -102,7 +105,7 @@ func NewLambda(api *apimodel.API, a *apimodel.Authorizer, fn *apimodel.Function,
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	l := &Lambda{opts: opts, api: api, auth: a, fn: fn, ttl: time.Duration(a.ResultTTL) * time.Second}
+	l := &Lambda{opts: opts, api: api, auth: a, fn: fn, ttl: time.Duration(a.ResultTTL) * time.Second, quiet: slog.New(slog.DiscardHandler)}
 	if a.ResultTTL < 0 || a.ResultTTL > apimodel.MaxResultTTL {
 		return nil, fmt.Errorf("authorizer %s: authorizerResultTtlInSeconds %d is outside 0..%d", a.ID, a.ResultTTL, apimodel.MaxResultTTL)
 	}
@@ -144,7 +147,7 @@ func NewLambda(api *apimodel.API, a *apimodel.Authorizer, fn *apimodel.Function,
 
 // Authorize runs the authorizer for r and, on success, sets r.Authorizer.
 func (l *Lambda) Authorize(ctx context.Context, r *reqctx.Request) error {
-	log := l.opts.Logger.With("requestId", r.ID)
+	log := requestLogger(ctx, l.opts.Logger, l.quiet, r)
 	out, err := l.decide(ctx, r, log)
 	if err != nil {
 		return err
@@ -195,8 +198,12 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 		return nil, gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "token does not match identityValidationExpression")
 	}
 
-	log.Info(fmt.Sprintf("Starting authorizer: %s for request: %s", l.auth.ID, r.ID))
-	log.Info("Incoming identity: " + l.describeIdentity(values))
+	// Execution-log lines are formatted only when they will be written.
+	on := log.Enabled(ctx, slog.LevelInfo)
+	if on {
+		log.Info("Starting authorizer: " + l.auth.ID + " for request: " + r.ID)
+		log.Info("Incoming identity: " + l.describeIdentity(values))
+	}
 
 	var (
 		entry authcache.Entry
@@ -222,10 +229,12 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	out := &lambdaOutcome{res: res, hit: hit, entry: entry}
 	out.age = l.opts.Now().Sub(entry.FilledAt).Round(time.Millisecond)
 	if hit {
-		log.Info(fmt.Sprintf("Authorizer cache hit: entry filled by %s %s ago (TTL %ds)", entry.FilledBy, out.age, int(l.ttl/time.Second)))
+		if on {
+			log.Info(fmt.Sprintf("Authorizer cache hit: entry filled by %s %s ago (TTL %ds)", entry.FilledBy, out.age, int(l.ttl/time.Second)))
+		}
 	} else {
 		out.latency = l.opts.Now().Sub(t0)
-		if l.ttl > 0 {
+		if l.ttl > 0 && on {
 			log.Info(fmt.Sprintf("Authorizer cache miss: result cached for %ds", int(l.ttl/time.Second)))
 		}
 	}
@@ -233,7 +242,9 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	// The cached or fresh policy is evaluated against this request's own
 	// methodArn (spec §0 point 2, §6).
 	out.dec = res.Policy.Evaluate(&policy.Request{Action: policy.ActionInvoke, Resource: r.MethodARN})
-	log.Info("Policy decision: " + out.dec.Effect.String() + ": " + out.dec.Reason() + " for " + r.MethodARN)
+	if on {
+		log.Info("Policy decision: " + out.dec.Effect.String() + ": " + out.dec.Reason() + " for " + r.MethodARN)
+	}
 	return out, nil
 }
 
@@ -329,4 +340,14 @@ func Decode(raw []byte) (any, error) {
 		return decodeCognito(raw)
 	}
 	return ParseResult(raw)
+}
+
+// requestLogger returns the execution logger of one request: the logger
+// with the request id when it keeps INFO lines, else quiet, which drops
+// everything without the per-request With allocation.
+func requestLogger(ctx context.Context, l, quiet *slog.Logger, r *reqctx.Request) *slog.Logger {
+	if l.Enabled(ctx, slog.LevelInfo) {
+		return l.With("requestId", r.ID)
+	}
+	return quiet
 }
