@@ -239,3 +239,26 @@ func BenchmarkHandler_Mock(b *testing.B) {
 		}
 	}
 }
+
+// TestStageRule_MostSpecificSetting pins the choice between stage-wide and
+// per-method settings, with AWS's ~1 escaping of the resource path.
+func TestStageRule_MostSpecificSetting(t *testing.T) {
+	st := &stage{throttle: compileThrottle(&apimodel.Stage{MethodSettings: []apimodel.MethodSetting{
+		{ResourcePath: "/*", HTTPMethod: "*", HasThrottling: true, ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200},
+		{ResourcePath: "/~1users~1{id}", HTTPMethod: "GET", HasThrottling: true, ThrottlingRateLimit: 1, ThrottlingBurstLimit: 2},
+		{ResourcePath: "/~1users~1{id}", HTTPMethod: "*", HasThrottling: true, ThrottlingRateLimit: 5, ThrottlingBurstLimit: 5},
+	}})}
+	for _, tc := range []struct {
+		path, verb string
+		rate       float64
+	}{
+		{"/users/{id}", "GET", 1},
+		{"/users/{id}", "POST", 5},
+		{"/other", "GET", 100},
+	} {
+		r, ok := st.rule(tc.path, tc.verb)
+		if !ok || r.rate != tc.rate {
+			t.Errorf("%s %s: rule = %+v (%v), want rate %v", tc.verb, tc.path, r, ok, tc.rate)
+		}
+	}
+}

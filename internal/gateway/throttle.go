@@ -29,7 +29,13 @@ func compileThrottle(s *apimodel.Stage) []throttleRule {
 		if !ms.HasThrottling {
 			continue
 		}
+		// AWS writes a setting's resource path as a JSON-Pointer-like key:
+		// "/" then the path with its slashes escaped as "~1"
+		// (/~1users~1{id} is /users/{id}).
 		rp := ms.ResourcePath
+		if strings.Contains(rp, "~1") {
+			rp = strings.ReplaceAll(strings.TrimPrefix(rp, "/"), "~1", "/")
+		}
 		if rp == "" || rp == "/*" {
 			rp = "*"
 		}

@@ -194,9 +194,8 @@ type instance struct {
 	limited string // http://host:port/prod of the throttled API
 	admin   string // http://host:port
 	apiID   string
+	client  *http.Client
 }
-
-var e2eClient = &http.Client{Timeout: 10 * time.Second}
 
 // buildGateway builds cmd/portcullis once for the test.
 func buildGateway(t *testing.T) string {
@@ -254,7 +253,7 @@ func startInstance(t *testing.T, bin, redisURL, countDir, name string) *instance
 		}
 	})
 
-	in := &instance{name: name}
+	in := &instance{name: name, client: &http.Client{Timeout: 10 * time.Second}}
 	deadline := time.After(20 * time.Second)
 	for {
 		if in.parseBanner(stdoutPath) {
@@ -343,7 +342,7 @@ func (in *instance) request(t *testing.T, method, url, token string) reply {
 	if token != "" {
 		req.Header.Set("Authorization", token)
 	}
-	resp, err := e2eClient.Do(req)
+	resp, err := in.client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s via %s: %v", method, url, in.name, err)
 	}
