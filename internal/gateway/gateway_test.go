@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/integration"
+	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 	"github.com/valyala/fasthttp"
 )
 
@@ -260,5 +262,75 @@ func TestStageRule_MostSpecificSetting(t *testing.T) {
 		if !ok || r.rate != tc.rate {
 			t.Errorf("%s %s: rule = %+v (%v), want rate %v", tc.verb, tc.path, r, ok, tc.rate)
 		}
+	}
+}
+
+// panicky is a compiler whose Lambda integrations panic, standing in for a
+// bug in any stage.
+type panicky struct{}
+
+func (panicky) Authorizer(*apimodel.API, *apimodel.Method) (Authorizer, error) { return nil, nil }
+func (panicky) LambdaProxy(*apimodel.API, *apimodel.Resource, *apimodel.Method) (integration.Integration, error) {
+	return panicIntegration{}, nil
+}
+
+type panicIntegration struct{}
+
+func (panicIntegration) Invoke(context.Context, *reqctx.Request) (*integration.Response, error) {
+	panic("a bug in a stage")
+}
+
+// TestGateway_PanicInStage_500AndServerLives: a panic is recovered, logged
+// and answered as a 500 gateway response; the next request is served.
+func TestGateway_PanicInStage_500AndServerLives(t *testing.T) {
+	m := testModel("http://127.0.0.1:1")
+	m.APIs[0].Resources = append(m.APIs[0].Resources, &apimodel.Resource{ID: "pan001", Path: "/panic", Methods: map[string]*apimodel.Method{
+		"GET": {HTTPMethod: "GET", AuthorizationType: "NONE", Integration: &apimodel.Integration{Type: apimodel.IntegrationAWSProxy, Function: "f"}},
+	}})
+	base := startGateway(t, m, Options{Compiler: panicky{}})
+	for range 2 {
+		resp, err := http.Get(base + "/prod/panic")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 500 || string(body) != `{"message":"Internal server error"}` {
+			t.Fatalf("got %d %s, want 500 {\"message\":\"Internal server error\"}", resp.StatusCode, body)
+		}
+	}
+}
+
+// TestGateway_MalformedRequests_NeverCrash sends broken request lines and
+// headers; each gets an answer or a closed connection, and the server keeps
+// serving.
+func TestGateway_MalformedRequests_NeverCrash(t *testing.T) {
+	base := startGateway(t, testModel("http://127.0.0.1:1"), Options{})
+	addr := strings.TrimPrefix(base, "http://")
+	for _, raw := range []string{
+		"GARBAGE\r\n\r\n",
+		"GET\r\n\r\n",
+		"GET /prod/x HTTP/1.1\r\nHost: h\r\nBad Header Line\r\n\r\n",
+		"GET /prod/x HTTP/1.1\r\nHost: h\r\nContent-Length: -5\r\n\r\n",
+		"GET /prod/%zz%00 HTTP/1.1\r\nHost: h\r\n\r\n",
+		"POST /prod/x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+		"GET /prod/" + strings.Repeat("a", 70000) + " HTTP/1.1\r\nHost: h\r\n\r\n",
+	} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetDeadline(time.Now().Add(time.Second)) // an incomplete body keeps the server waiting for more
+		_, _ = io.WriteString(conn, raw)
+		_, _ = io.ReadAll(conn)
+		conn.Close()
+	}
+	resp, err := http.Get(base + "/prod/")
+	if err != nil {
+		t.Fatalf("server no longer serving: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Fatalf("status = %d, want 403", resp.StatusCode)
 	}
 }
