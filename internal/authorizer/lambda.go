@@ -251,6 +251,9 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 // deny is the 403 of a request the authorizer's policy (combined with the
 // resource policy, if any) does not allow; effect is the final decision.
 func (l *Lambda) deny(r *reqctx.Request, out *lambdaOutcome, effect policy.Effect, log *slog.Logger) error {
+	// A denying authorizer still set the principal and context that gateway
+	// response templates read as $context.authorizer.* (spec §7.4).
+	l.commit(r, out)
 	why := out.dec.Reason() + " for " + r.MethodARN
 	if out.hit && out.entry.FilledBy != r.MethodARN {
 		first := out.res.Policy.Evaluate(&policy.Request{Action: policy.ActionInvoke, Resource: out.entry.FilledBy})

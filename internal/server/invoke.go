@@ -75,12 +75,21 @@ func Warnings(m *apimodel.Model) []string {
 		sort.Strings(ids)
 		for _, id := range ids {
 			az := a.Authorizers[id]
-			if az == nil || az.ResultTTL == 0 || len(uses[id]) < 2 {
+			if az == nil || az.ResultTTL == 0 || az.Type == apimodel.AuthorizerCognito {
+				continue
+			}
+			// One method on a templated path ({id}, {proxy+}) is as many
+			// method ARNs as there are concrete paths.
+			if len(uses[id]) < 2 && !strings.Contains(uses[id][0], "{") {
 				continue
 			}
 			sort.Strings(uses[id])
-			out = append(out, fmt.Sprintf("%s: authorizer %s caches results for %ds and guards %d methods (%s): a policy whose Resource is the request's methodArn will deny the other methods for the TTL; return a wildcard resource or set the TTL to 0",
-				a.LogicalID, id, az.ResultTTL, len(uses[id]), strings.Join(uses[id], ", ")))
+			what := fmt.Sprintf("%d methods (%s)", len(uses[id]), strings.Join(uses[id], ", "))
+			if len(uses[id]) == 1 {
+				what = "every path of " + uses[id][0]
+			}
+			out = append(out, fmt.Sprintf("%s: authorizer %s caches results for %ds and guards %s: a policy whose Resource is the request's methodArn will deny the other paths for the TTL; return a wildcard resource or set the TTL to 0",
+				a.LogicalID, id, az.ResultTTL, what))
 		}
 	}
 	return out
