@@ -147,7 +147,7 @@ func TestValidate_MalformedTemplate_EveryProblemWithPosition_Exit1(t *testing.T)
 		`malformed.yaml:21:15: OrdersApi: Properties.Auth.Authorizers.TenantAuthorizer.Identity: TenantAuthorizer Authorizer must specify Identity`,
 		`malformed.yaml:23:26: OrdersApi: Properties.Auth.Authorizers.LegacyAuthorizer.FunctionArn.Fn::GetAtt: Fn::GetAtt refers to "LegacyAuthorizerFunktion"`,
 		`malformed.yaml:30:44: OrdersApi: Properties.GatewayResponses.UNAUTHORIZED.ResponseParameters.Headers.Access-Control-Allow-Origin: invalid mapping expression "*"`,
-		`malformed.yaml:31:31: OrdersApi: (SAM-generated definition).x-amazon-apigateway-gateway-responses.UNAUTHORIZED.responseParameters.gatewayresponse.header.X-Error-Detail: a header value must not contain CR or LF`,
+		`malformed.yaml:31:31: OrdersApi: Properties.GatewayResponses.UNAUTHORIZED.ResponseParameters.Headers.X-Error-Detail: a header value must not contain CR or LF`,
 		`malformed.yaml:49:23: OrdersFunction: Properties.Environment.Variables.TABLE_NAME.Ref: unresolved reference "OrdersTabel"`,
 		`malformed.yaml:50:22: OrdersFunction: Properties.Environment.Variables.TABLE_ARN.Fn::Joinn: unknown tag !Joinn`,
 	} {

@@ -22,6 +22,9 @@ type apiState struct {
 	byPath map[string]*apimodel.Resource
 	// cfnPaths maps AWS::ApiGateway::Resource logical ids to their paths.
 	cfnPaths map[string]string
+	// stageFailed is true when a stage's name could not be evaluated; that
+	// error says why the API may lack a stage.
+	stageFailed bool
 }
 
 func (s *apiState) resource(path string, pos apimodel.Pos) *apimodel.Resource {
@@ -173,7 +176,7 @@ func (l *loader) finish() {
 			s.resource("/", api.Pos)
 		}
 		slices.SortFunc(api.Resources, func(a, b *apimodel.Resource) int { return strings.Compare(a.Path, b.Path) })
-		if len(api.Stages) == 0 {
+		if len(api.Stages) == 0 && !s.stageFailed {
 			l.warnf(r.Node, r.ID, "", "the API has no stage (no AWS::ApiGateway::Deployment with StageName or AWS::ApiGateway::Stage), so no request can reach it")
 		}
 		l.model.APIs = append(l.model.APIs, api)
@@ -463,13 +466,13 @@ func (l *loader) restAPI(r *resource) {
 		body, file = l.readDefinition(loc, rep.at("BodyS3Location"))
 	}
 	if body != nil {
-		if api := l.buildOpenAPI(body, file, r, bodyPath, "", nil); api != nil {
+		if api := l.buildOpenAPI(body, file, r, bodyPath, "", nil, nil); api != nil {
 			s.adopt(api)
 		}
 	}
 	if name, ok := rep.str(p, "Name"); ok {
 		s.api.Name = name
-	} else if body == nil {
+	} else if body == nil && !failed(p, "Name") && !failed(p, "Body") && !failed(p, "BodyS3Location") {
 		rep.errorf(r.Node, "Name", "a RestApi needs a Name or a Body")
 	}
 	if pol := rep.jsonDoc(p, "Policy"); pol != nil {
@@ -520,8 +523,10 @@ func (l *loader) readDefinition(loc *yaml.Node, rep reporter) (*yaml.Node, strin
 	return root, l.display(path)
 }
 
-// buildOpenAPI hands an evaluated document to package openapi.
-func (l *loader) buildOpenAPI(body *yaml.Node, file string, r *resource, path, stage string, vars map[string]string) *apimodel.API {
+// buildOpenAPI hands an evaluated document to package openapi. fix, when
+// not nil, sees each of its diagnostics first: it may rewrite one, or return
+// false to drop it.
+func (l *loader) buildOpenAPI(body *yaml.Node, file string, r *resource, path, stage string, vars map[string]string, fix func(*apimodel.Diagnostic) bool) *apimodel.API {
 	if file == "" {
 		file = l.path
 		if f, ok := l.fileOf[body]; ok {
@@ -539,8 +544,16 @@ func (l *loader) buildOpenAPI(body *yaml.Node, file string, r *resource, path, s
 		StageVariables:  vars,
 		ResolveFunction: l.resolveURI,
 	})
-	l.warns = append(l.warns, warns...)
-	l.errs = append(l.errs, errs...)
+	for _, d := range warns {
+		if fix == nil || fix(&d) {
+			l.warns = append(l.warns, d)
+		}
+	}
+	for _, d := range errs {
+		if fix == nil || fix(&d) {
+			l.errs = append(l.errs, d)
+		}
+	}
 	if api == nil {
 		return nil
 	}
@@ -659,6 +672,9 @@ func (l *loader) child(r *resource) {
 	case "AWS::ApiGateway::GatewayResponse":
 		rep.check(p, cfnGatewayResponseSpec)
 		typ, _ := rep.str(p, "ResponseType")
+		if failed(p, "ResponseType") {
+			return
+		}
 		if !gatewayResponseTypes[typ] {
 			rep.errorf(get(p, "ResponseType"), "ResponseType", "unknown gateway response type %q", typ)
 			return
@@ -683,6 +699,10 @@ func (l *loader) child(r *resource) {
 		rep.check(p, propSpec{handled: []string{"RestApiId", "StageName", "StageDescription"}, inert: []string{"Description", "DeploymentCanarySettings"}})
 		name, ok := rep.str(p, "StageName")
 		if !ok {
+			if failed(p, "StageName") {
+				s.stageFailed = true
+				return
+			}
 			if get(p, "StageDescription") != nil {
 				rep.warnf(get(p, "StageDescription"), "StageDescription", "ignored: the deployment creates no stage without StageName")
 			}
@@ -696,7 +716,11 @@ func (l *loader) child(r *resource) {
 		rep.check(p, cfnStageSettingsSpec)
 		name, ok := rep.str(p, "StageName")
 		if !ok {
-			rep.errorf(r.Node, "StageName", "a Stage needs a StageName")
+			if failed(p, "StageName") {
+				s.stageFailed = true
+			} else {
+				rep.errorf(r.Node, "StageName", "a Stage needs a StageName")
+			}
 			return
 		}
 		st := s.stage(name, l.pos(r.Node))
@@ -732,15 +756,23 @@ var integrationValueRE = regexp.MustCompile(`^(integration\.response\.(header|mu
 
 // checkMappingValue rejects what API Gateway rejects at deployment: a value
 // that is neither a 'quoted' literal nor a known expression (a common slip
-// is Access-Control-Allow-Origin: "*" without the inner quotes).
-func (l *loader) checkMappingValue(v string, n *yaml.Node, rep reporter, integration bool) {
+// is Access-Control-Allow-Origin: "*" without the inner quotes), and a
+// literal holding a line break, which would split the response. It returns
+// false after reporting the problem, so that the caller leaves the value out
+// of what it generates instead of having it reported a second time.
+func (l *loader) checkMappingValue(v string, n *yaml.Node, rep reporter, integration bool) bool {
 	if len(v) >= 2 && strings.HasPrefix(v, "'") && strings.HasSuffix(v, "'") {
-		return
+		if strings.ContainsAny(v, "\r\n") {
+			rep.errorf(n, "", "a header value must not contain CR or LF")
+			return false
+		}
+		return true
 	}
 	if mappingValueRE.MatchString(v) || (integration && integrationValueRE.MatchString(v)) {
-		return
+		return true
 	}
 	rep.errorf(n, "", "invalid mapping expression %q: a static value must be quoted, as in \"'%s'\"", v, v)
+	return false
 }
 
 func (l *loader) stageSettings(st *apimodel.Stage, p *yaml.Node, rep reporter) {
@@ -814,7 +846,9 @@ func (l *loader) cfnResourcePath(s *apiState, id string, rep reporter, depth int
 	rrep := reporter{l: l, id: id, pfx: "Properties"}
 	part, ok := rrep.str(p, "PathPart")
 	if !ok {
-		rrep.errorf(r.Node, "PathPart", "a Resource needs a PathPart")
+		if !failed(p, "PathPart") {
+			rrep.errorf(r.Node, "PathPart", "a Resource needs a PathPart")
+		}
 		return "", false
 	}
 	if !validPathPart(part) {
@@ -912,6 +946,9 @@ func (l *loader) cfnMethod(s *apiState, r *resource, rep reporter) {
 	res := l.methodResource(s, get(p, "ResourceId"), rep)
 	verb, _ := rep.str(p, "HttpMethod")
 	verb = strings.ToUpper(verb)
+	if failed(p, "HttpMethod") || failed(p, "AuthorizationType") {
+		return
+	}
 	if !methodVerbs[verb] {
 		rep.errorf(get(p, "HttpMethod"), "HttpMethod", "must be one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS or ANY, not %q", verb)
 		return
@@ -986,7 +1023,7 @@ func (l *loader) cfnMethod(s *apiState, r *resource, rep reporter) {
 	}
 	if in := rep.mapping(p, "Integration"); in != nil {
 		m.Integration = l.cfnIntegration(in, rep.at("Integration"), methodResponses)
-	} else {
+	} else if !failed(p, "Integration") {
 		rep.errorf(r.Node, "Integration", "a method without an Integration cannot be deployed")
 	}
 	if res == nil {
@@ -1003,10 +1040,11 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 	rep.check(in, cfnIntegrationSpec)
 	out := &apimodel.Integration{TimeoutMillis: apimodel.DefaultIntegrationTimeoutMillis, MethodResponses: methodResponses, Pos: l.pos(in)}
 	typ, _ := rep.str(in, "Type")
-	switch typ {
-	case apimodel.IntegrationAWSProxy, apimodel.IntegrationHTTPProxy, apimodel.IntegrationMock:
+	switch {
+	case failed(in, "Type"):
+	case typ == apimodel.IntegrationAWSProxy, typ == apimodel.IntegrationHTTPProxy, typ == apimodel.IntegrationMock:
 		out.Type = typ
-	case "AWS", "HTTP":
+	case typ == "AWS", typ == "HTTP":
 		rep.errorf(get(in, "Type"), "Type", "%s (non-proxy) integrations with mapping templates are not supported yet; use %s_PROXY or MOCK", typ, typ)
 	default:
 		rep.errorf(get(in, "Type"), "Type", "must be AWS_PROXY, HTTP_PROXY or MOCK, not %q", typ)
@@ -1017,16 +1055,20 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 	}
 	switch out.Type {
 	case apimodel.IntegrationAWSProxy:
-		if out.URI == "" {
+		switch {
+		case failed(in, "Uri"):
+		case out.URI == "":
 			rep.errorf(in, "Uri", "an AWS_PROXY integration needs a Uri")
-		} else if key, _, ok := l.uriFunction(out.URI, get(in, "Uri"), rep, "Uri"); ok {
-			out.Function = key
+		default:
+			if key, _, ok := l.uriFunction(out.URI, get(in, "Uri"), rep, "Uri"); ok {
+				out.Function = key
+			}
 		}
-		if out.HTTPMethod != "POST" {
+		if out.HTTPMethod != "POST" && !failed(in, "IntegrationHttpMethod") {
 			rep.errorf(or(get(in, "IntegrationHttpMethod"), in), "IntegrationHttpMethod", "a Lambda proxy integration must use IntegrationHttpMethod POST")
 		}
 	case apimodel.IntegrationHTTPProxy:
-		if !strings.HasPrefix(out.URI, "http://") && !strings.HasPrefix(out.URI, "https://") {
+		if !strings.HasPrefix(out.URI, "http://") && !strings.HasPrefix(out.URI, "https://") && !failed(in, "Uri") {
 			rep.errorf(get(in, "Uri"), "Uri", "an HTTP_PROXY integration needs an http(s) Uri, not %q", out.URI)
 		}
 	}
@@ -1070,6 +1112,9 @@ func (l *loader) cfnAuthorizer(s *apiState, r *resource, rep reporter) {
 	case apimodel.AuthorizerToken, apimodel.AuthorizerRequest, apimodel.AuthorizerCognito:
 		a.Type = typ
 	default:
+		if failed(p, "Type") {
+			return
+		}
 		rep.errorf(get(p, "Type"), "Type", "must be TOKEN, REQUEST or COGNITO_USER_POOLS, not %q", typ)
 		return
 	}
@@ -1091,12 +1136,13 @@ func (l *loader) cfnAuthorizer(s *apiState, r *resource, rep reporter) {
 			a.IdentityValidationExpression = ""
 		}
 	}
-	switch a.Type {
-	case apimodel.AuthorizerToken, apimodel.AuthorizerCognito:
+	switch {
+	case failed(p, "IdentitySource") || failed(p, "AuthorizerResultTtlInSeconds"):
+	case a.Type == apimodel.AuthorizerToken, a.Type == apimodel.AuthorizerCognito:
 		if !identityHeaderRE.MatchString(a.IdentitySource) {
 			rep.errorf(or(get(p, "IdentitySource"), r.Node), "IdentitySource", "a %s authorizer needs IdentitySource method.request.header.NAME", a.Type)
 		}
-	case apimodel.AuthorizerRequest:
+	case a.Type == apimodel.AuthorizerRequest:
 		if a.IdentitySource == "" && a.ResultTTL > 0 {
 			rep.errorf(r.Node, "IdentitySource", "a REQUEST authorizer with caching on (AuthorizerResultTtlInSeconds > 0) needs an IdentitySource")
 		}
@@ -1108,15 +1154,18 @@ func (l *loader) cfnAuthorizer(s *apiState, r *resource, rep reporter) {
 	}
 	if a.Type == apimodel.AuthorizerCognito {
 		a.ProviderARNs = rep.strList(p, "ProviderARNs", false)
-		if len(a.ProviderARNs) == 0 {
+		if len(a.ProviderARNs) == 0 && !failed(p, "ProviderARNs") {
 			rep.errorf(r.Node, "ProviderARNs", "a COGNITO_USER_POOLS authorizer needs ProviderARNs")
 		}
 	} else {
 		uri, ok := rep.str(p, "AuthorizerUri")
-		if !ok {
+		switch {
+		case ok:
+			if key, arn, ok := l.uriFunction(uri, get(p, "AuthorizerUri"), rep, "AuthorizerUri"); ok {
+				a.Function, a.FunctionARN = key, arn
+			}
+		case !failed(p, "AuthorizerUri"):
 			rep.errorf(r.Node, "AuthorizerUri", "a %s authorizer needs an AuthorizerUri", a.Type)
-		} else if key, arn, ok := l.uriFunction(uri, get(p, "AuthorizerUri"), rep, "AuthorizerUri"); ok {
-			a.Function, a.FunctionARN = key, arn
 		}
 	}
 	s.api.Authorizers[a.ID] = a
@@ -1253,7 +1302,9 @@ func (l *loader) usagePlanKey(r *resource, rep reporter) {
 		k = l.keys[sr.LogicalID]
 	}
 	if k == nil {
-		rep.errorf(or(keyN, r.Node), "KeyId", "must be !Ref of an AWS::ApiGateway::ApiKey of this template")
+		if !isErr(keyN) {
+			rep.errorf(or(keyN, r.Node), "KeyId", "must be !Ref of an AWS::ApiGateway::ApiKey of this template")
+		}
 		return
 	}
 	var bindings []planBinding
@@ -1264,7 +1315,7 @@ func (l *loader) usagePlanKey(r *resource, rep reporter) {
 		}
 	}
 	if bindings == nil {
-		if sr, ok := l.sym[planN]; !ok || l.typeOf(sr.LogicalID) != "AWS::ApiGateway::UsagePlan" {
+		if sr, ok := l.sym[planN]; !isErr(planN) && (!ok || l.typeOf(sr.LogicalID) != "AWS::ApiGateway::UsagePlan") {
 			rep.errorf(or(planN, r.Node), "UsagePlanId", "must be !Ref of an AWS::ApiGateway::UsagePlan of this template")
 		}
 		return

@@ -26,6 +26,15 @@
 // diagnostic carries file:line:col, the logical id and the property path, and
 // Load reports all of them at once.
 //
+// Each problem is reported once, where the user wrote it. A value whose
+// intrinsic failed is left as a placeholder (errorTag) that every reader
+// treats as "present but unreadable": required-property checks and checks
+// that derive from it stay silent, while independent checks of the same
+// resource still run. What package openapi finds in a document SAM edited is
+// mapped back to the SAM property it was generated from (GatewayResponses,
+// Auth.Authorizers, Cors, an event's Path), and what it finds only because an
+// authorizer was already rejected is dropped.
+//
 // Defaults when the template does not say: region us-east-1, account
 // 123456789012, stack name "portcullis"; a function without FunctionName is
 // named after its logical id; an API's id is apimodel.DeriveID(logicalID, 10).

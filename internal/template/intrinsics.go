@@ -246,7 +246,7 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 			res = arg.Content[0].Value
 			a, ok := l.evalStr(arg.Content[1], c, "the attribute name")
 			if !ok {
-				return l.evalErr(n, c, "Fn::GetAtt attribute could not be evaluated"), true
+				return poisoned(n), true
 			}
 			attr = a
 		default:
@@ -275,7 +275,7 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 		}
 		t, ok := l.evalStr(tmplNode, c, "the Fn::Sub template")
 		if !ok {
-			return l.evalErr(n, c, "Fn::Sub template could not be evaluated"), true
+			return poisoned(n), true
 		}
 		var values map[string]*yaml.Node
 		if vars != nil {
@@ -292,7 +292,7 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 		}
 		s, ok := l.sub(t, values, n, c)
 		if !ok {
-			return at(""), true // reported
+			return poisoned(n), true
 		}
 		out := at(s)
 		if len(values) == 0 {
@@ -313,19 +313,21 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 	case "Fn::Join":
 		a, ok := l.args(arg, n, c, fn, 2, 2)
 		if !ok {
-			return at(""), true
+			return poisoned(n), true
 		}
 		delim, ok := l.evalStr(a[0], c, "the Fn::Join delimiter")
 		if !ok {
-			return at(""), true
+			return poisoned(n), true
 		}
 		items, ok := l.evalList(a[1], c, "the Fn::Join list")
 		if !ok {
-			return at(""), true
+			return poisoned(n), true
 		}
 		parts := make([]string, 0, len(items))
+		itemFailed := false
 		for _, it := range items {
 			if isErr(it) {
+				itemFailed = true
 				continue
 			}
 			if it.Kind != yaml.ScalarNode {
@@ -333,16 +335,19 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 			}
 			parts = append(parts, it.Value)
 		}
+		if itemFailed {
+			return poisoned(n), true
+		}
 		return at(strings.Join(parts, delim)), true
 
 	case "Fn::Select":
 		a, ok := l.args(arg, n, c, fn, 2, 2)
 		if !ok {
-			return at(""), true
+			return poisoned(n), true
 		}
 		is, ok := l.evalStr(a[0], c, "the Fn::Select index")
 		if !ok {
-			return at(""), true
+			return poisoned(n), true
 		}
 		i, err := strconv.Atoi(is)
 		if err != nil {
@@ -350,7 +355,7 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 		}
 		items, ok := l.evalList(a[1], c, "the Fn::Select list")
 		if !ok {
-			return at(""), true
+			return poisoned(n), true
 		}
 		if i < 0 || i >= len(items) {
 			return l.evalErr(n, c, "Fn::Select index %d is out of range for a list of %d", i, len(items)), true
@@ -360,12 +365,12 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 	case "Fn::Split":
 		a, ok := l.args(arg, n, c, fn, 2, 2)
 		if !ok {
-			return at(""), true
+			return poisoned(n), true
 		}
 		delim, ok1 := l.evalStr(a[0], c, "the Fn::Split delimiter")
 		s, ok2 := l.evalStr(a[1], c, "the Fn::Split source")
 		if !ok1 || !ok2 {
-			return seqNode(n.Line, n.Column), true
+			return poisoned(n), true
 		}
 		if delim == "" {
 			return l.evalErr(n, c, "Fn::Split delimiter cannot be empty"), true
@@ -375,20 +380,20 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 	case "Fn::Base64":
 		s, ok := l.evalStr(arg, c, "the Fn::Base64 value")
 		if !ok {
-			return at(""), true
+			return poisoned(n), true
 		}
 		return at(base64.StdEncoding.EncodeToString([]byte(s))), true
 
 	case "Fn::FindInMap":
 		a, ok := l.args(arg, n, c, fn, 3, 3)
 		if !ok {
-			return at(""), true
+			return poisoned(n), true
 		}
 		var keys [3]string
 		for i := range a {
 			s, ok := l.evalStr(a[i], c, "a Fn::FindInMap key")
 			if !ok {
-				return at(""), true
+				return poisoned(n), true
 			}
 			keys[i] = s
 		}
@@ -410,7 +415,7 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 	case "Fn::GetAZs":
 		region, ok := l.evalStr(arg, c, "the Fn::GetAZs region")
 		if !ok {
-			return seqNode(n.Line, n.Column), true
+			return poisoned(n), true
 		}
 		if region == "" {
 			region = l.opts.Region
@@ -420,13 +425,13 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 	case "Fn::Cidr":
 		a, ok := l.args(arg, n, c, fn, 3, 3)
 		if !ok {
-			return seqNode(n.Line, n.Column), true
+			return poisoned(n), true
 		}
 		var v [3]string
 		for i := range a {
 			s, ok := l.evalStr(a[i], c, "a Fn::Cidr argument")
 			if !ok {
-				return seqNode(n.Line, n.Column), true
+				return poisoned(n), true
 			}
 			v[i] = s
 		}
@@ -439,7 +444,7 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 	case "Fn::ImportValue":
 		name, ok := l.evalStr(arg, c, "the Fn::ImportValue name")
 		if !ok {
-			return at(""), true
+			return poisoned(n), true
 		}
 		v, found := l.opts.Imports[name]
 		if !found {
@@ -450,14 +455,14 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 	case "Fn::If":
 		a, ok := l.args(arg, n, c, fn, 3, 3)
 		if !ok {
-			return at(""), true
+			return poisoned(n), true
 		}
 		if a[0].Kind != yaml.ScalarNode {
 			return l.evalErr(a[0], c, "Fn::If takes a condition name first"), true
 		}
 		b, ok := l.condition(a[0].Value, a[0], c)
 		if !ok {
-			return at(""), true
+			return poisoned(n), true
 		}
 		if b {
 			return l.eval(a[1], c)
@@ -471,7 +476,10 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 		}
 		x, ok1 := l.eval(a[0], c)
 		y, ok2 := l.eval(a[1], c)
-		if !ok1 || !ok2 || isErr(x) || isErr(y) {
+		if isErr(x) || isErr(y) {
+			return poisoned(n), true
+		}
+		if !ok1 || !ok2 {
 			return boolNode(false, n.Line, n.Column), true
 		}
 		return boolNode(equalNodes(x, y), n.Line, n.Column), true
@@ -484,7 +492,7 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 		for _, it := range arg.Content {
 			b, ok := l.boolOf(it, c)
 			if !ok {
-				return boolNode(false, n.Line, n.Column), true
+				return poisoned(n), true
 			}
 			if fn == "Fn::And" {
 				res = res && b
@@ -499,13 +507,19 @@ func (l *loader) evalFn(fn string, arg, n *yaml.Node, c evalCtx) (*yaml.Node, bo
 			return l.evalErr(n, c, "Fn::Not takes a list of one condition"), true
 		}
 		b, ok := l.boolOf(arg.Content[0], c)
-		return boolNode(!b && ok, n.Line, n.Column), true
+		if !ok {
+			return poisoned(n), true
+		}
+		return boolNode(!b, n.Line, n.Column), true
 
 	case "Condition":
 		if arg.Kind != yaml.ScalarNode {
 			return l.evalErr(n, c, "Condition takes a condition name"), true
 		}
-		b, _ := l.condition(arg.Value, arg, c)
+		b, ok := l.condition(arg.Value, arg, c)
+		if !ok {
+			return poisoned(n), true
+		}
 		return boolNode(b, n.Line, n.Column), true
 
 	case "Fn::Transform":
@@ -706,13 +720,23 @@ func (l *loader) sub(t string, vars map[string]*yaml.Node, n *yaml.Node, c evalC
 
 // transform implements Fn::Transform with AWS::Include of a local file.
 func (l *loader) transform(arg, n *yaml.Node, c evalCtx) (*yaml.Node, bool) {
-	name, _ := l.evalStr(get(arg, "Name"), c.at("Name"), "the transform Name")
+	nameNode, locNode := get(arg, "Name"), get(get(arg, "Parameters"), "Location")
+	if nameNode == nil {
+		return l.evalErr(n, c, "Fn::Transform needs a Name (AWS::Include)"), true
+	}
+	name, ok := l.evalStr(nameNode, c.at("Name"), "the transform Name")
+	if !ok {
+		return poisoned(n), true
+	}
 	if name != "AWS::Include" {
 		return l.evalErr(n, c, "Fn::Transform %q is not supported; only AWS::Include is", name), true
 	}
-	loc, ok := l.evalStr(get(get(arg, "Parameters"), "Location"), c.at("Parameters.Location"), "the AWS::Include Location")
-	if !ok {
+	if locNode == nil {
 		return l.evalErr(n, c, "AWS::Include needs Parameters.Location"), true
+	}
+	loc, ok := l.evalStr(locNode, c.at("Parameters.Location"), "the AWS::Include Location")
+	if !ok {
+		return poisoned(n), true
 	}
 	if strings.HasPrefix(loc, "s3://") || strings.HasPrefix(loc, "https://") {
 		return l.evalErr(n, c, "AWS::Include Location %q is remote; Portcullis reads local files only", loc), true

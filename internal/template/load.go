@@ -261,7 +261,13 @@ func (l *loader) load() {
 		}
 		props, ok := l.eval(r.RawProps, evalCtx{id: r.ID, path: "Properties"})
 		if !ok || props == nil || isNull(props) || isErr(props) {
+			failedProps := isErr(props)
 			props = mapNode(r.Node.Line, r.Node.Column)
+			if failedProps {
+				// Reported where it failed; every property reads as failed
+				// rather than as missing.
+				props.Tag = errorTag
+			}
 		}
 		if props.Kind != yaml.MappingNode {
 			l.errorf(r.RawProps, r.ID, "Properties", "must be a map, not %s", kindName(props))

@@ -16,8 +16,31 @@ const errorTag = "!portcullis.error"
 
 func isErr(n *yaml.Node) bool { return n != nil && n.Tag == errorTag }
 
-// field returns the value of key in mapping node m, and the key node.
+// poisoned returns a placeholder for a value whose evaluation failed because
+// of an error reported already (an inner intrinsic): unlike evalErr it
+// reports nothing itself.
+func poisoned(n *yaml.Node) *yaml.Node {
+	line, col := 0, 0
+	if n != nil {
+		line, col = n.Line, n.Column
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: errorTag, Line: line, Column: col}
+}
+
+// failed tells whether m's key holds, or sits inside, a value whose
+// evaluation failed. A check that a required property is present asks it
+// first: the property is there, it just could not be read, and its error
+// has been reported at the intrinsic that caused it.
+func failed(m *yaml.Node, key string) bool { return isErr(get(m, key)) }
+
+// field returns the value of key in mapping node m, and the key node. Every
+// field of a failed value is failed too, so that readers of nested
+// properties (Auth.Authorizers.X.Identity.Headers) see the failure instead
+// of an absent property.
 func field(m *yaml.Node, key string) (val, k *yaml.Node) {
+	if isErr(m) {
+		return m, nil
+	}
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil, nil
 	}
@@ -169,6 +192,8 @@ func joinPath(a, b string) string {
 		return b
 	case b == "":
 		return a
+	case strings.HasPrefix(b, "["):
+		return a + b // list items read as Items[2], as package openapi writes them
 	default:
 		return a + "." + b
 	}

@@ -85,6 +85,55 @@ type samAPI struct {
 	auth        *yaml.Node
 	authorizers *yaml.Node // Auth.Authorizers
 	defaultAuth string
+	// failedAuth are the Authorizers entries whose error was reported, so
+	// that no scheme was written for them.
+	failedAuth map[string]bool
+	// origins are the parts of the document SAM wrote from a user's
+	// property, longest first when searched.
+	origins []origin
+}
+
+// origin records that SAM wrote part of an API's document from a user's
+// property: what package openapi reports at gen (a path in the document),
+// or below it unless exact, is about that property, and is reported there.
+type origin struct {
+	gen      string
+	id, path string
+	exact    bool
+}
+
+func (a *samAPI) from(gen, id, path string, exact bool) {
+	a.origins = append(a.origins, origin{gen: gen, id: id, path: path, exact: exact})
+}
+
+var securityRequirementRE = regexp.MustCompile(`(?:^|\.)security\[\d+\]\.([^.\[]+)$`)
+
+// fixDiag maps a diagnostic package openapi reports on the document back to
+// the user's property SAM generated that part from, and drops the ones
+// that only repeat an error reported already: a security requirement naming
+// an authorizer whose definition was rejected (its scheme was never written).
+func (a *samAPI) fixDiag(d *apimodel.Diagnostic) bool {
+	rel, ok := strings.CutPrefix(d.Path, a.docPath+".")
+	if !ok || d.LogicalID != a.r.ID {
+		return true
+	}
+	if m := securityRequirementRE.FindStringSubmatch(rel); m != nil && a.failedAuth[m[1]] {
+		return false
+	}
+	best := -1
+	for i, o := range a.origins {
+		if rel != o.gen && (o.exact || !strings.HasPrefix(rel, o.gen+".") && !strings.HasPrefix(rel, o.gen+"[")) {
+			continue
+		}
+		if best < 0 || len(o.gen) > len(a.origins[best].gen) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		o := a.origins[best]
+		d.LogicalID, d.Path = o.id, o.path+rel[len(o.gen):]
+	}
+	return true
 }
 
 // applyGlobals merges the Globals section into SAM resources: maps merge
@@ -201,13 +250,14 @@ func (l *loader) samFunction(r *resource) {
 	rep.check(p, samFunctionSpec)
 	f := l.newFunction(r, rep)
 	inline, hasInline := rep.str(p, "InlineCode")
+	inlineSet := hasInline || failed(p, "InlineCode")
 	uri := get(p, "CodeUri")
 	image := get(p, "ImageUri") != nil
 	if pt, _ := rep.str(p, "PackageType"); pt == "Image" {
 		image = true
 	}
 	switch {
-	case hasInline && uri != nil:
+	case inlineSet && uri != nil && !(failed(p, "InlineCode") && isErr(uri)):
 		rep.errorf(uri, "CodeUri", "Only one of 'InlineCode' or 'CodeUri' can be set.")
 	case hasInline:
 		f.InlineCode = inline
@@ -217,14 +267,14 @@ func (l *loader) samFunction(r *resource) {
 		} else {
 			rep.warnf(uri, "CodeUri", "not emulated: code in S3 cannot be run locally; give CodeUri the local directory")
 		}
-	case !image && uri == nil:
+	case !image && uri == nil && !inlineSet:
 		rep.errorf(r.Node, "CodeUri", "Either 'InlineCode' or 'CodeUri' must be set.")
 	}
 	if !image {
-		if f.Runtime == "" {
+		if f.Runtime == "" && !failed(p, "Runtime") {
 			rep.errorf(r.Node, "Runtime", "a function needs a Runtime")
 		}
-		if f.Handler == "" {
+		if f.Handler == "" && !failed(p, "Handler") {
 			rep.errorf(r.Node, "Handler", "a function needs a Handler")
 		}
 	}
@@ -268,7 +318,7 @@ func (l *loader) samAPIs() {
 func (l *loader) newSamAPI(r *resource, implicit bool) *samAPI {
 	rep := reporter{l: l, id: r.ID, pfx: "Properties"}
 	p := r.Props
-	a := &samAPI{r: r, props: p, rep: rep}
+	a := &samAPI{r: r, props: p, rep: rep, failedAuth: map[string]bool{}}
 	if !implicit {
 		rep.check(p, samAPISpec)
 	}
@@ -282,7 +332,9 @@ func (l *loader) newSamAPI(r *resource, implicit bool) *samAPI {
 	if s, ok := rep.str(p, "StageName"); ok {
 		a.stage = s
 	} else {
-		rep.errorf(r.Node, "StageName", "Missing required property 'StageName'.")
+		if !failed(p, "StageName") {
+			rep.errorf(r.Node, "StageName", "Missing required property 'StageName'.")
+		}
 		a.stage = "Prod"
 	}
 	a.merge, _ = rep.boolean(p, "MergeDefinitions")
@@ -374,6 +426,9 @@ func (l *loader) samEvents(r *resource, apis map[string]*samAPI) {
 		name, ev := kv[0].Value, kv[1]
 		erep := rep.at(name)
 		typ, _ := erep.str(ev, "Type")
+		if failed(ev, "Type") {
+			continue
+		}
 		switch typ {
 		case "Api":
 			l.apiEvent(r, name, ev, erep, apis)
@@ -390,6 +445,9 @@ func (l *loader) samEvents(r *resource, apis map[string]*samAPI) {
 func (l *loader) apiEvent(fn *resource, name string, ev *yaml.Node, rep reporter, apis map[string]*samAPI) {
 	p := get(ev, "Properties")
 	prep := rep.at("Properties")
+	if isErr(p) {
+		return
+	}
 	if p == nil || p.Kind != yaml.MappingNode {
 		rep.errorf(ev, "Properties", "an Api event needs Properties with Path and Method")
 		return
@@ -401,10 +459,10 @@ func (l *loader) apiEvent(fn *resource, name string, ev *yaml.Node, rep reporter
 	})
 	path, okP := prep.str(p, "Path")
 	method, okM := prep.str(p, "Method")
-	if !okP {
+	if !okP && !failed(p, "Path") {
 		prep.errorf(p, "Path", "Missing required property 'Path'.")
 	}
-	if !okM {
+	if !okM && !failed(p, "Method") {
 		prep.errorf(p, "Method", "Missing required property 'Method'.")
 	}
 	if !okP || !okM {
@@ -452,7 +510,9 @@ func (l *loader) apiEvent(fn *resource, name string, ev *yaml.Node, rep reporter
 	item := get(paths, path)
 	if item == nil {
 		item = mapNode(ev.Line, ev.Column)
-		setField(paths, path, item)
+		pn := get(p, "Path")
+		paths.Content = append(paths.Content, str(path, pn.Line, pn.Column), item)
+		a.from("paths."+path, fn.ID, prep.at("Path").pfx, true)
 	}
 	if item.Kind != yaml.MappingNode {
 		prep.errorf(get(p, "Path"), "Path", "Value of '%s' path must be a dictionary according to Swagger spec.", path)
@@ -712,7 +772,7 @@ func (l *loader) finishSamAPI(a *samAPI) {
 	vars := rep.strMap(p, "Variables")
 	s := newAPIState(l, a.r)
 	if a.doc != nil {
-		if api := l.buildOpenAPI(a.doc, a.docFile, a.r, a.docPath, a.stage, vars); api != nil {
+		if api := l.buildOpenAPI(a.doc, a.docFile, a.r, a.docPath, a.stage, vars, a.fixDiag); api != nil {
 			s.adopt(api)
 			if a.managed {
 				s.api.Name = l.opts.StackName
@@ -793,18 +853,32 @@ func (l *loader) addCors(a *samAPI, c *yaml.Node, rep reporter) {
 		rep.errorf(c, "", "Unable to add Cors configuration because 'AllowCredentials' can not be true when 'AllowOrigin' is \"'*'\" or not set")
 		return
 	}
-	if origin.Value == "" {
+	if origin.Value == "" && !isErr(origin) {
 		rep.errorf(origin, "AllowOrigin", "Invalid input. Value for AllowedOrigins is required")
 		return
 	}
+	valid := !failed(c, "AllowCredentials")
 	for _, v := range []struct {
 		n    *yaml.Node
 		name string
 	}{{origin, "AllowOrigin"}, {headers, "AllowHeaders"}, {methods, "AllowMethods"}} {
-		if v.n != nil && v.n.Kind == yaml.ScalarNode {
-			l.checkMappingValue(v.n.Value, v.n, rep.at(v.name), true)
+		if isErr(v.n) {
+			valid = false
+		} else if v.n != nil && v.n.Kind == yaml.ScalarNode {
+			vrep := rep.at(v.name)
+			if c.Kind == yaml.ScalarNode {
+				vrep = rep // Cors: "'*'" is AllowOrigin written alone
+			}
+			valid = l.checkMappingValue(v.n.Value, v.n, vrep, true) && valid
 		}
 	}
+	if !valid || isErr(maxAge) {
+		return // reported; OPTIONS methods built from it would only repeat it
+	}
+	// What package openapi finds wrong in a generated OPTIONS method's
+	// headers is about the Cors property that set them.
+	corsHeaders := map[string]string{"Access-Control-Allow-Origin": "AllowOrigin", "Access-Control-Allow-Headers": "AllowHeaders",
+		"Access-Control-Allow-Methods": "AllowMethods", "Access-Control-Max-Age": "MaxAge", "Access-Control-Allow-Credentials": "AllowCredentials"}
 	oa3 := a.openapi3()
 	for _, kv := range pairs(a.paths()) {
 		item := kv[1]
@@ -864,6 +938,13 @@ func (l *loader) addCors(a *samAPI, c *yaml.Node, rep reporter) {
 		setField(op, "responses", mapNode(line, col, "200", mapNode(line, col,
 			"description", "Default response for CORS method", "headers", headerDecl)))
 		setField(item, "options", op)
+		for h, prop := range corsHeaders {
+			user := rep.at(prop).pfx
+			if c.Kind == yaml.ScalarNode {
+				user = rep.pfx
+			}
+			a.from("paths."+kv[0].Value+".options.x-amazon-apigateway-integration.responses.default.responseParameters.method.response.header."+h, a.r.ID, user, true)
+		}
 	}
 }
 
@@ -890,12 +971,32 @@ func (l *loader) addAuth(a *samAPI, rep reporter) {
 		names = append(names, "AWS_IAM")
 	}
 	defs := map[string]*yaml.Node{}
+	schemes := "securityDefinitions."
+	if a.openapi3() {
+		schemes = "components.securitySchemes."
+	}
 	for _, kv := range pairs(a.authorizers) {
 		name := kv[0].Value
-		def := l.samAuthorizer(a, name, kv[1], rep.at("Authorizers."+name))
-		if def != nil {
-			defs[name] = def
-			names = append(names, name)
+		arep := rep.at("Authorizers." + name)
+		def := l.samAuthorizer(a, name, kv[1], arep)
+		if def == nil {
+			a.failedAuth[name] = true
+			continue
+		}
+		defs[name] = def
+		names = append(names, name)
+		gen := schemes + name
+		a.from(gen, a.r.ID, arep.pfx, false)
+		for _, f := range []struct{ gen, user string }{
+			{"name", "Identity.Header"},
+			{"x-amazon-apigateway-authorizer.authorizerUri", "FunctionArn"},
+			{"x-amazon-apigateway-authorizer.authorizerCredentials", "FunctionInvokeRole"},
+			{"x-amazon-apigateway-authorizer.authorizerResultTtlInSeconds", "Identity.ReauthorizeEvery"},
+			{"x-amazon-apigateway-authorizer.identitySource", "Identity"},
+			{"x-amazon-apigateway-authorizer.identityValidationExpression", "Identity.ValidationExpression"},
+			{"x-amazon-apigateway-authorizer.providerARNs", "UserPoolArn"},
+		} {
+			a.from(gen+"."+f.gen, a.r.ID, arep.at(f.user).pfx, false)
 		}
 	}
 	if a.defaultAuth == "AWS_IAM" {
@@ -1050,8 +1151,14 @@ func (l *loader) setDefaultAPIKey(op *yaml.Node, skip bool, line, col int) {
 }
 
 // samAuthorizer validates an Auth.Authorizers entry (ApiGatewayAuthorizer)
-// and returns its security scheme (generate_swagger).
+// and returns its security scheme (generate_swagger), or nil when the entry
+// has an error. Every check runs even after one has failed, so that each
+// independent mistake of the entry is reported in the same pass; a property
+// whose intrinsic failed is not checked further (its error is reported).
 func (l *loader) samAuthorizer(a *samAPI, name string, n *yaml.Node, rep reporter) *yaml.Node {
+	if isErr(n) {
+		return nil
+	}
 	if n.Kind != yaml.MappingNode {
 		rep.errorf(n, "", "must be a map")
 		return nil
@@ -1059,40 +1166,62 @@ func (l *loader) samAuthorizer(a *samAPI, name string, n *yaml.Node, rep reporte
 	rep.check(n, propSpec{handled: []string{"FunctionArn", "FunctionPayloadType", "FunctionInvokeRole", "Identity",
 		"UserPoolArn", "AuthorizationScopes", "DisableFunctionDefaultPermissions"}})
 	line, col := n.Line, n.Column
-	identity := get(n, "Identity")
-	if identity != nil && !isErr(identity) && identity.Kind != yaml.MappingNode {
+	bad := false
+	// identityKnown is false when Identity could not be read: checks of
+	// what it lacks would only repeat that.
+	identity, identityKnown := get(n, "Identity"), true
+	switch {
+	case isErr(identity):
+		identity, identityKnown, bad = nil, false, true
+	case identity != nil && identity.Kind != yaml.MappingNode:
 		rep.errorf(identity, "Identity", "Auth.Authorizers.<Authorizer>.Identity must be a dict (LambdaTokenAuthorizationIdentity, LambdaRequestAuthorizationIdentity or CognitoAuthorizationIdentity).")
-		return nil
+		identity, identityKnown, bad = nil, false, true
 	}
 	irep := rep.at("Identity")
 	payload, hasPayload := rep.str(n, "FunctionPayloadType")
-	if hasPayload && payload != "TOKEN" && payload != "REQUEST" {
+	switch {
+	case failed(n, "FunctionPayloadType"):
+		payload, bad = "", true
+	case hasPayload && payload != "TOKEN" && payload != "REQUEST":
 		rep.errorf(get(n, "FunctionPayloadType"), "FunctionPayloadType", "%s Authorizer has invalid 'FunctionPayloadType': %s.", name, payload)
-		return nil
-	}
-	if !hasPayload {
+		payload, bad = "", true
+	case !hasPayload:
 		payload = "TOKEN"
 	}
 	if sc := get(n, "AuthorizationScopes"); sc != nil && !isErr(sc) && sc.Kind != yaml.SequenceNode {
 		rep.errorf(sc, "AuthorizationScopes", "AuthorizationScopes must be a list.")
 	}
-	header := "Authorization"
+	header, headerNode := "Authorization", get(identity, "Header")
 	if h, ok := irep.str(identity, "Header"); ok && h != "" {
 		header = h
 	}
 	ttlNode := get(identity, "ReauthorizeEvery")
 	ttl, hasTTL := irep.integer(identity, "ReauthorizeEvery")
-	if hasTTL && (ttl < 0 || ttl > apimodel.MaxResultTTL) {
-		irep.errorf(ttlNode, "ReauthorizeEvery", "must be between 0 and %d seconds, not %d", apimodel.MaxResultTTL, ttl)
-		return nil
+	if isErr(ttlNode) || hasTTL && (ttl < 0 || ttl > apimodel.MaxResultTTL) {
+		if !isErr(ttlNode) {
+			irep.errorf(ttlNode, "ReauthorizeEvery", "must be between 0 and %d seconds, not %d", apimodel.MaxResultTTL, ttl)
+		}
+		bad = true
 	}
 	validation, hasValidation := irep.str(identity, "ValidationExpression")
+	validationNode := get(identity, "ValidationExpression")
+	for _, k := range []string{"Header", "Headers", "QueryStrings", "StageVariables", "Context", "ValidationExpression"} {
+		if failed(identity, k) {
+			bad = true // reported where it failed; the scheme would lack it
+		}
+	}
+	if failed(n, "FunctionInvokeRole") {
+		bad = true
+	}
 	pool := get(n, "UserPoolArn")
 	fnArn := get(n, "FunctionArn")
 	def := mapNode(line, col, "type", "apiKey")
 	switch {
 	case pool != nil && !isNull(pool):
 		// COGNITO_USER_POOLS.
+		if isErr(pool) {
+			return nil
+		}
 		arns := rep.strListNode(pool, "UserPoolArn", true)
 		for _, k := range []string{"Headers", "QueryStrings", "StageVariables", "Context"} {
 			if v := get(identity, k); v != nil {
@@ -1102,72 +1231,78 @@ func (l *loader) samAuthorizer(a *samAPI, name string, n *yaml.Node, rep reporte
 		if ttlNode != nil {
 			irep.warnf(ttlNode, "ReauthorizeEvery", "ignored: SAM does not write a result TTL for Cognito authorizers")
 		}
-		setField(def, "name", str(header, line, col))
+		if bad {
+			return nil
+		}
+		setField(def, "name", placed(str(header, line, col), headerNode))
 		setField(def, "in", str("header", line, col))
 		setField(def, "x-amazon-apigateway-authtype", str("cognito_user_pools", line, col))
 		az := mapNode(line, col, "type", "cognito_user_pools", "providerARNs", strSeq(pool.Line, pool.Column, arns))
 		if hasValidation && validation != "" {
-			setField(az, "identityValidationExpression", str(validation, line, col))
+			setField(az, "identityValidationExpression", placed(str(validation, line, col), validationNode))
 		}
 		setField(def, "x-amazon-apigateway-authorizer", az)
 	case fnArn != nil && !isNull(fnArn):
-		if isErr(fnArn) {
-			return nil
-		}
-		key, arn, ok := l.funcOf(fnArn, rep, "FunctionArn")
-		if !ok {
-			return nil
-		}
-		if arn == "" {
+		key, arn, ok := l.funcOf(fnArn, rep, "FunctionArn") // reports nothing for a failed intrinsic
+		switch {
+		case !ok:
+			bad = true
+		case arn == "":
 			arn = l.functionARN(key)
 			if disable, _ := rep.boolean(n, "DisableFunctionDefaultPermissions"); !disable {
 				l.model.Functions[key].HasAPIGatewayPermission = true
 			}
 		}
-		if payload == "REQUEST" {
+		if payload == "REQUEST" && identityKnown {
 			missing := true
 			for _, k := range []string{"Headers", "QueryStrings", "StageVariables", "Context"} {
-				if v := get(identity, k); v != nil && v.Kind == yaml.SequenceNode && len(v.Content) > 0 {
+				if v := get(identity, k); v != nil && (isErr(v) || v.Kind == yaml.SequenceNode && len(v.Content) > 0) {
 					missing = false
 				}
 			}
-			if missing && (!hasTTL || ttl > 0) {
+			if missing && !isErr(ttlNode) && (!hasTTL || ttl > 0) {
 				rep.errorf(or(identity, n), "Identity", "%s Authorizer must specify Identity with at least one of Headers, QueryStrings, StageVariables, or Context.", name)
-				return nil
+				bad = true
 			}
 			if v := get(identity, "Header"); v != nil {
 				irep.warnf(v, "Header", "ignored: a REQUEST authorizer reads Headers, QueryStrings, StageVariables and Context")
 			}
 			if hasValidation {
-				irep.warnf(get(identity, "ValidationExpression"), "ValidationExpression", "ignored: SAM writes it for TOKEN and Cognito authorizers only")
+				irep.warnf(validationNode, "ValidationExpression", "ignored: SAM writes it for TOKEN and Cognito authorizers only")
 			}
-			setField(def, "name", str("Unused", line, col))
-		} else {
+		} else if payload == "TOKEN" {
 			for _, k := range []string{"Headers", "QueryStrings", "StageVariables", "Context"} {
 				if v := get(identity, k); v != nil {
 					irep.warnf(v, k, "ignored: a TOKEN authorizer reads one header (Identity.Header)")
 				}
 			}
-			setField(def, "name", str(header, line, col))
+		}
+		if bad {
+			return nil
+		}
+		if payload == "REQUEST" {
+			setField(def, "name", str("Unused", line, col))
+		} else {
+			setField(def, "name", placed(str(header, line, col), headerNode))
 		}
 		setField(def, "in", str("header", line, col))
 		setField(def, "x-amazon-apigateway-authtype", str("custom", line, col))
 		az := mapNode(line, col, "type", strings.ToLower(payload),
-			"authorizerUri", sprintf("arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", l.partition(), l.opts.Region, arn))
+			"authorizerUri", placed(str(sprintf("arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", l.partition(), l.opts.Region, arn), line, col), fnArn))
 		// SAM writes authorizerResultTtlInSeconds only when ReauthorizeEvery
 		// is set, so API Gateway's default of 300 applies otherwise (spec §6).
 		if hasTTL {
 			setField(az, "authorizerResultTtlInSeconds", intNode(ttl, ttlNode.Line, ttlNode.Column))
 		}
 		if role, ok := rep.str(n, "FunctionInvokeRole"); ok && role != "NONE" {
-			setField(az, "authorizerCredentials", str(role, line, col))
+			setField(az, "authorizerCredentials", placed(str(role, line, col), get(n, "FunctionInvokeRole")))
 		}
 		if payload == "REQUEST" {
 			if src := requestIdentitySource(identity, irep); src != "" {
-				setField(az, "identitySource", str(src, line, col))
+				setField(az, "identitySource", placed(str(src, line, col), identity))
 			}
 		} else if hasValidation && validation != "" {
-			setField(az, "identityValidationExpression", str(validation, line, col))
+			setField(az, "identityValidationExpression", placed(str(validation, line, col), validationNode))
 		}
 		setField(def, "x-amazon-apigateway-authorizer", az)
 	default:
@@ -1175,6 +1310,15 @@ func (l *loader) samAuthorizer(a *samAPI, name string, n *yaml.Node, rep reporte
 		return nil
 	}
 	return def
+}
+
+// placed gives a generated node the position of the user's node it was
+// made from, so that what package openapi says about it points there.
+func placed(gen, from *yaml.Node) *yaml.Node {
+	if from != nil && from.Line > 0 {
+		gen.Line, gen.Column = from.Line, from.Column
+	}
+	return gen
 }
 
 // requestIdentitySource is ApiGatewayAuthorizer._get_identity_source.
@@ -1309,20 +1453,28 @@ func (l *loader) methodURIs(a *samAPI, path, stage string, line, col int) *yaml.
 	return out
 }
 
-// addGatewayResponses is ApiGenerator._add_gateway_responses.
+// addGatewayResponses is ApiGenerator._add_gateway_responses. A header
+// value the checks here reject is left out of the document, and what package
+// openapi says about the rest is reported at the user's GatewayResponses
+// property (see origin), so that each problem is reported once, where the
+// user wrote it.
 func (l *loader) addGatewayResponses(a *samAPI, gr *yaml.Node, rep reporter) {
 	if gr.Kind != yaml.MappingNode {
 		rep.errorf(gr, "", "must be a map")
 		return
 	}
-	out := get(a.doc, "x-amazon-apigateway-gateway-responses")
+	const ext = "x-amazon-apigateway-gateway-responses"
+	out := get(a.doc, ext)
 	if out == nil || out.Kind != yaml.MappingNode {
 		out = mapNode(gr.Line, gr.Column)
-		setField(a.doc, "x-amazon-apigateway-gateway-responses", out)
+		setField(a.doc, ext, out)
 	}
 	for _, kv := range pairs(gr) {
 		typ, resp := kv[0].Value, kv[1]
 		trep := rep.at(typ)
+		if isErr(resp) {
+			continue
+		}
 		if resp.Kind != yaml.MappingNode {
 			trep.errorf(resp, "", "Invalid property type '%s' for GatewayResponses. Expected an object of type 'GatewayResponse'.", kindName(resp))
 			continue
@@ -1338,6 +1490,7 @@ func (l *loader) addGatewayResponses(a *samAPI, gr *yaml.Node, rep reporter) {
 				ok = false
 			}
 		}
+		gen := ext + "." + typ
 		line, col := resp.Line, resp.Column
 		params := mapNode(line, col)
 		if rp := trep.mapping(resp, "ResponseParameters"); rp != nil {
@@ -1350,13 +1503,20 @@ func (l *loader) addGatewayResponses(a *samAPI, gr *yaml.Node, rep reporter) {
 				}
 				prep := trep.at("ResponseParameters." + p[0].Value)
 				for _, h := range pairs(p[1]) {
+					if isErr(h[1]) {
+						continue
+					}
 					if h[1].Kind != yaml.ScalarNode {
 						prep.errorf(h[1], h[0].Value, "must be a string, not %s", kindName(h[1]))
 						ok = false
 						continue
 					}
-					l.checkMappingValue(h[1].Value, h[1], prep.at(h[0].Value), false)
-					setField(params, "gatewayresponse."+loc+"."+h[0].Value, str(h[1].Value, h[1].Line, h[1].Column))
+					if !l.checkMappingValue(h[1].Value, h[1], prep.at(h[0].Value), false) {
+						continue
+					}
+					key := "gatewayresponse." + loc + "." + h[0].Value
+					params.Content = append(params.Content, str(key, h[0].Line, h[0].Column), str(h[1].Value, h[1].Line, h[1].Column))
+					a.from(gen+".responseParameters."+key, a.r.ID, prep.at(h[0].Value).pfx, false)
 				}
 			}
 		}
@@ -1375,6 +1535,10 @@ func (l *loader) addGatewayResponses(a *samAPI, gr *yaml.Node, rep reporter) {
 		}
 		if ok {
 			setField(out, typ, g)
+			a.from(gen, a.r.ID, trep.pfx, false)
+			a.from(gen+".statusCode", a.r.ID, trep.at("StatusCode").pfx, false)
+			a.from(gen+".responseParameters", a.r.ID, trep.at("ResponseParameters").pfx, true)
+			a.from(gen+".responseTemplates", a.r.ID, trep.at("ResponseTemplates").pfx, false)
 		}
 	}
 }
@@ -1398,6 +1562,9 @@ func (l *loader) samUsagePlan(a *samAPI, s *apiState, rep reporter) {
 	}
 	create, ok := urep.str(up, "CreateUsagePlan")
 	if !ok {
+		if failed(up, "CreateUsagePlan") {
+			return
+		}
 		urep.errorf(up, "CreateUsagePlan", "'CreateUsagePlan' is a required field for UsagePlan.")
 		return
 	}
