@@ -118,6 +118,22 @@ func (c *common) loadOptions() (server.LoadOptions, error) {
 	return o, nil
 }
 
+// resolve finds the definition file and its deployment inputs, reporting a
+// failure on stderr with the exit code to return (0 when all is well).
+func (c *common) resolve(stderr io.Writer) (string, server.LoadOptions, int) {
+	path, err := c.definition()
+	if err != nil {
+		fmt.Fprintln(stderr, "portcullis:", err)
+		return "", server.LoadOptions{}, 1
+	}
+	lo, err := c.loadOptions()
+	if err != nil {
+		fmt.Fprintln(stderr, "portcullis:", err)
+		return "", server.LoadOptions{}, 2
+	}
+	return path, lo, 0
+}
+
 func (c *common) definition() (string, error) {
 	if c.template != "" {
 		return c.template, nil
@@ -163,15 +179,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "portcullis:", err)
 		return 2
 	}
-	path, err := c.definition()
-	if err != nil {
-		fmt.Fprintln(stderr, "portcullis:", err)
-		return 1
-	}
-	lo, err := c.loadOptions()
-	if err != nil {
-		fmt.Fprintln(stderr, "portcullis:", err)
-		return 2
+	path, lo, code := c.resolve(stderr)
+	if code != 0 {
+		return code
 	}
 	var prefixes []netip.Prefix
 	for _, s := range strings.Split(*trusted, ",") {
@@ -216,15 +226,9 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	path, err := c.definition()
-	if err != nil {
-		fmt.Fprintln(stderr, "portcullis:", err)
-		return 1
-	}
-	lo, err := c.loadOptions()
-	if err != nil {
-		fmt.Fprintln(stderr, "portcullis:", err)
-		return 2
+	path, lo, code := c.resolve(stderr)
+	if code != 0 {
+		return code
 	}
 	m, err := server.LoadModel(path, lo)
 	if err != nil {
@@ -293,15 +297,9 @@ func invoke(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "portcullis:", err)
 		return 2
 	}
-	path, err := c.definition()
-	if err != nil {
-		fmt.Fprintln(stderr, "portcullis:", err)
-		return 1
-	}
-	lo, err := c.loadOptions()
-	if err != nil {
-		fmt.Fprintln(stderr, "portcullis:", err)
-		return 2
+	path, lo, code := c.resolve(stderr)
+	if code != 0 {
+		return code
 	}
 	res, err := server.Invoke(context.Background(), path, lo, *envVars, name, payload, log, stderr)
 	if err != nil {

@@ -247,14 +247,10 @@ func (v vars) source(expr string) (string, bool) {
 	if r == nil {
 		return "", false
 	}
+	if strings.HasPrefix(expr, "method.request.") {
+		return r.MethodRequestParam(expr)
+	}
 	switch {
-	case strings.HasPrefix(expr, "method.request.header."):
-		return r.HeaderValue(expr[len("method.request.header."):])
-	case strings.HasPrefix(expr, "method.request.querystring."):
-		return r.QueryValue(expr[len("method.request.querystring."):])
-	case strings.HasPrefix(expr, "method.request.path."):
-		val, ok := r.PathParams[expr[len("method.request.path."):]]
-		return val, ok
 	case strings.HasPrefix(expr, "stageVariables."):
 		return v.lookup("stageVariables", expr[len("stageVariables."):])
 	case strings.HasPrefix(expr, "context."):

@@ -39,14 +39,10 @@ func paramSource(r *reqctx.Request, expr string) (string, bool) {
 	if len(expr) >= 2 && expr[0] == '\'' && expr[len(expr)-1] == '\'' {
 		return expr[1 : len(expr)-1], true
 	}
+	if strings.HasPrefix(expr, "method.request.") {
+		return r.MethodRequestParam(expr)
+	}
 	switch {
-	case strings.HasPrefix(expr, "method.request.header."):
-		return r.HeaderValue(expr[len("method.request.header."):])
-	case strings.HasPrefix(expr, "method.request.querystring."):
-		return r.QueryValue(expr[len("method.request.querystring."):])
-	case strings.HasPrefix(expr, "method.request.path."):
-		v, ok := r.PathParams[expr[len("method.request.path."):]]
-		return v, ok
 	case strings.HasPrefix(expr, "stageVariables."):
 		v, ok := r.StageVariables[expr[len("stageVariables."):]]
 		return v, ok

@@ -218,36 +218,46 @@ func appendHeaders(b []byte, hs []reqctx.Header, emptyObject bool) []byte {
 	}
 	groupIndex(len(hs), first, func(i, j int) bool { return asciiEqualFold(hs[i].Name, hs[j].Name) })
 
-	b = appendKey(b, "headers")
+	return appendSingleAndMulti(b, "headers", "multiValueHeaders", first[:len(hs)],
+		func(i int) string { return hs[i].Name }, func(i int) string { return hs[i].Value })
+}
+
+// appendSingleAndMulti writes a single-value map (the last value of each
+// name) and a multi-value map (every value, in order) of len(first)
+// name/value pairs, where first[i] is the index of the first pair whose name
+// groups with pair i. The first spelling of a name is the key.
+func appendSingleAndMulti(b []byte, singleKey, multiKey string, first []int, name, value func(int) string) []byte {
+	n := len(first)
+	b = appendKey(b, singleKey)
 	b = append(b, '{')
-	for i := range hs {
+	for i := 0; i < n; i++ {
 		if first[i] != i {
 			continue
 		}
 		last := i
-		for j := i + 1; j < len(hs); j++ {
+		for j := i + 1; j < n; j++ {
 			if first[j] == i {
 				last = j
 			}
 		}
-		b = appendNameKey(b, hs[i].Name)
-		b = appendString(b, hs[last].Value)
+		b = appendNameKey(b, name(i))
+		b = appendString(b, value(last))
 	}
 	b = append(b, '}')
 
-	b = appendKey(b, "multiValueHeaders")
+	b = appendKey(b, multiKey)
 	b = append(b, '{')
-	for i := range hs {
+	for i := 0; i < n; i++ {
 		if first[i] != i {
 			continue
 		}
-		b = appendNameKey(b, hs[i].Name)
+		b = appendNameKey(b, name(i))
 		b = append(b, '[')
-		b = appendString(b, hs[i].Value)
-		for j := i + 1; j < len(hs); j++ {
+		b = appendString(b, value(i))
+		for j := i + 1; j < n; j++ {
 			if first[j] == i {
 				b = append(b, ',')
-				b = appendString(b, hs[j].Value)
+				b = appendString(b, value(j))
 			}
 		}
 		b = append(b, ']')
@@ -277,41 +287,8 @@ func appendQuery(b []byte, ps []reqctx.Param, emptyObject bool) []byte {
 	}
 	groupIndex(len(ps), first, func(i, j int) bool { return ps[i].Name == ps[j].Name })
 
-	b = appendKey(b, "queryStringParameters")
-	b = append(b, '{')
-	for i := range ps {
-		if first[i] != i {
-			continue
-		}
-		last := i
-		for j := i + 1; j < len(ps); j++ {
-			if first[j] == i {
-				last = j
-			}
-		}
-		b = appendNameKey(b, ps[i].Name)
-		b = appendString(b, ps[last].Value)
-	}
-	b = append(b, '}')
-
-	b = appendKey(b, "multiValueQueryStringParameters")
-	b = append(b, '{')
-	for i := range ps {
-		if first[i] != i {
-			continue
-		}
-		b = appendNameKey(b, ps[i].Name)
-		b = append(b, '[')
-		b = appendString(b, ps[i].Value)
-		for j := i + 1; j < len(ps); j++ {
-			if first[j] == i {
-				b = append(b, ',')
-				b = appendString(b, ps[j].Value)
-			}
-		}
-		b = append(b, ']')
-	}
-	return append(b, '}')
+	return appendSingleAndMulti(b, "queryStringParameters", "multiValueQueryStringParameters", first[:len(ps)],
+		func(i int) string { return ps[i].Name }, func(i int) string { return ps[i].Value })
 }
 
 // appendStringMap writes m with its keys sorted, so that events are

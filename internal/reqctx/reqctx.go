@@ -147,3 +147,21 @@ func unescape(s string) string {
 	}
 	return u
 }
+
+// MethodRequestParam resolves an API Gateway method request parameter
+// expression — method.request.header.X (case-insensitive),
+// method.request.querystring.X or method.request.path.X — as mapping
+// expressions and gateway-response header mappings read it. ok is false
+// for other expressions and for parameters the request lacks.
+func (r *Request) MethodRequestParam(expr string) (string, bool) {
+	switch {
+	case strings.HasPrefix(expr, "method.request.header."):
+		return r.HeaderValue(expr[len("method.request.header."):])
+	case strings.HasPrefix(expr, "method.request.querystring."):
+		return r.QueryValue(expr[len("method.request.querystring."):])
+	case strings.HasPrefix(expr, "method.request.path."):
+		v, ok := r.PathParams[expr[len("method.request.path."):]]
+		return v, ok
+	}
+	return "", false
+}

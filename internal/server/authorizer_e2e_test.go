@@ -31,18 +31,27 @@ func startE2E(t *testing.T, template string, params map[string]string) *e2eServe
 		params = map[string]string{}
 	}
 	params["CountDir"] = countDir
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := New(ctx, Config{
+	srv := runServer(t, Config{
 		DefinitionPath: template, Load: LoadOptions{ParameterOverrides: params},
 		Port: 0, AdminAddr: "127.0.0.1:0",
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
+	return &e2eServer{srv: srv, base: "http://" + srv.Addrs()[0], admin: "http://" + srv.AdminAddr(), count: countDir}
+}
+
+// runServer builds, opens and runs a server for one test and stops it, with
+// every function worker, when the test ends.
+func runServer(t *testing.T, cfg Config) *Server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := New(ctx, cfg)
 	if err != nil {
 		cancel()
 		t.Fatalf("server.New: %v", err)
 	}
 	if err := srv.Listen(); err != nil {
 		cancel()
+		srv.Close()
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
@@ -55,7 +64,7 @@ func startE2E(t *testing.T, template string, params map[string]string) *e2eServe
 			t.Error("server did not stop")
 		}
 	})
-	return &e2eServer{srv: srv, base: "http://" + srv.Addrs()[0], admin: "http://" + srv.AdminAddr(), count: countDir}
+	return srv
 }
 
 // testWriter sends server logs to the test log, so a failing test shows

@@ -47,7 +47,7 @@ func startAuthz(t *testing.T, files map[string]string, def, config string) *azSe
 	}
 	cfg := Config{
 		DefinitionPath: filepath.Join(dir, def), Port: 0, AdminAddr: "-",
-		Logger: slog.New(slog.NewTextHandler(azLog{t}, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
 	if config != "" {
 		cfg.ConfigFile = filepath.Join(dir, "portcullis.yaml")
@@ -55,35 +55,9 @@ func startAuthz(t *testing.T, files map[string]string, def, config string) *azSe
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := New(ctx, cfg)
-	if err != nil {
-		cancel()
-		t.Fatalf("server.New: %v", err)
-	}
-	if err := srv.Listen(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("server did not stop")
-		}
-	})
+	srv := runServer(t, cfg)
 	host := srv.Addrs()[0]
 	return &azServer{base: "http://" + host, host: host, apiID: srv.Model().APIs[0].ID, dir: dir}
-}
-
-type azLog struct{ t *testing.T }
-
-func (w azLog) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 type azReply struct {

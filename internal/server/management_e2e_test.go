@@ -39,28 +39,9 @@ func startManagement(t *testing.T) *mgmtServer {
 	if err := os.CopyFS(dir, os.DirFS("testdata/management")); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := New(ctx, Config{
+	srv := runServer(t, Config{
 		DefinitionPath: filepath.Join(dir, "template.yaml"), Port: 0, AdminAddr: "127.0.0.1:0",
-		Logger: slog.New(slog.NewTextHandler(mgmtLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
-	if err != nil {
-		cancel()
-		t.Fatalf("server.New: %v", err)
-	}
-	if err := srv.Listen(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("server did not stop")
-		}
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	s := &mgmtServer{srv: srv, base: "http://" + srv.Addrs()[0], admin: "http://" + srv.AdminAddr(), apiID: srv.Gateway().APIs()[0].ID}
 	// /readyz answers once Run serves the admin listener.
@@ -75,13 +56,6 @@ func startManagement(t *testing.T) *mgmtServer {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return s
-}
-
-type mgmtLogWriter struct{ t *testing.T }
-
-func (w mgmtLogWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 // skipOrFail skips a test whose tools are missing, except in CI, where
