@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/function/runtimeapi"
+	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 )
 
 type pool struct {
@@ -277,7 +278,7 @@ func (p *pool) warm(ctx context.Context) error {
 	}
 	p.alive++
 	p.mu.Unlock()
-	w, err := p.start(ctx, newRequestID())
+	w, err := p.start(ctx, reqctx.NewRequestID())
 	if err != nil {
 		return err
 	}
@@ -426,7 +427,7 @@ func (w *worker) kill() {
 // is run once more on another worker; one that may have run is not.
 func (p *pool) invoke(ctx context.Context, payload []byte) (Result, error) {
 	for attempt := 0; ; attempt++ {
-		reqID := newRequestID()
+		reqID := reqctx.NewRequestID()
 		w, cold, err := p.acquire(ctx, reqID)
 		if err != nil {
 			return Result{}, err

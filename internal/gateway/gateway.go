@@ -2,9 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -190,7 +187,8 @@ func (l fasthttpLogger) Printf(format string, args ...any) {
 // is API Gateway's 413 REQUEST_TOO_LARGE; anything else a 400.
 func (g *Gateway) serveError(i int, ctx *fasthttp.RequestCtx, err error) {
 	c := (*g.apis.Load())[i]
-	r := &reqctx.Request{ID: newRequestID(), ExtendedID: newExtendedID(), Time: g.now()}
+	r := &reqctx.Request{Time: g.now()}
+	r.ID, r.ExtendedID = reqctx.NewIDs()
 	var ge *gwresponse.Error
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
 		ge = gwresponse.Errorf(gwresponse.RequestTooLarge, "Request Too Long", "request body over %d bytes", MaxBodyBytes)
@@ -353,16 +351,15 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 func (g *Gateway) newRequest(ctx *fasthttp.RequestCtx, now time.Time) *reqctx.Request {
 	req := &ctx.Request
 	r := &reqctx.Request{
-		ID:         newRequestID(),
-		ExtendedID: newExtendedID(),
-		Time:       now,
-		Method:     string(req.Header.Method()),
-		WirePath:   string(req.URI().PathOriginal()),
-		RawQuery:   string(req.URI().QueryString()),
-		Host:       string(req.Host()),
-		Protocol:   string(req.Header.Protocol()),
-		Secure:     ctx.IsTLS(),
+		Time:     now,
+		Method:   string(req.Header.Method()),
+		WirePath: string(req.URI().PathOriginal()),
+		RawQuery: string(req.URI().QueryString()),
+		Host:     string(req.Host()),
+		Protocol: string(req.Header.Protocol()),
+		Secure:   ctx.IsTLS(),
 	}
+	r.ID, r.ExtendedID = reqctx.NewIDs()
 	if i := strings.IndexByte(r.WirePath, '?'); i >= 0 {
 		r.WirePath = r.WirePath[:i]
 	}
@@ -492,30 +489,6 @@ func writeIntegrationResponse(ctx *fasthttp.RequestCtx, r *reqctx.Request, resp 
 	h.Set("x-amzn-RequestId", r.ID)
 	h.Set("x-amz-apigw-id", r.ExtendedID)
 	ctx.SetBody(resp.Body)
-}
-
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
-}
-
-func newExtendedID() string {
-	var b [9]byte
-	_, _ = rand.Read(b[:])
-	return base64.StdEncoding.EncodeToString(b[:]) + "="
 }
 
 // Serve serves API i on ln until ctx is done, then drains in-flight

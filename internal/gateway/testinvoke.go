@@ -107,8 +107,6 @@ func (g *Gateway) TestInvoke(ctx context.Context, apiID, resourceID, verb string
 		method = "GET"
 	}
 	r := &reqctx.Request{
-		ID:             newRequestID(),
-		ExtendedID:     newExtendedID(),
 		Time:           g.now(),
 		Method:         method,
 		WirePath:       "/" + TestInvokeStage + rawPath,
@@ -126,6 +124,7 @@ func (g *Gateway) TestInvoke(ctx context.Context, apiID, resourceID, verb string
 		ResourceID:     res.ID,
 		PathParams:     params,
 	}
+	r.ID, r.ExtendedID = reqctx.NewIDs()
 	r.Host, _ = r.HeaderValue("Host")
 	r.MethodARN = apimodel.MethodARN(c.api.Region, c.api.AccountID, c.api.ID, TestInvokeStage, method, rawPath)
 

@@ -23,10 +23,27 @@ type Integration interface {
 // hopByHop headers are not forwarded in either direction (RFC 9110 §7.6.1),
 // plus Host, which the upstream request sets from the integration URI.
 func hopByHop(name string) bool {
-	switch strings.ToLower(name) {
-	case "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-		"te", "trailer", "transfer-encoding", "upgrade", "host", "content-length":
-		return true
+	// Switch on length first so that the common headers cost one compare,
+	// and compare case-insensitively without allocating a lower-case copy.
+	switch len(name) {
+	case 2:
+		return strings.EqualFold(name, "te")
+	case 4:
+		return strings.EqualFold(name, "host")
+	case 7:
+		return strings.EqualFold(name, "trailer") || strings.EqualFold(name, "upgrade")
+	case 10:
+		return strings.EqualFold(name, "connection") || strings.EqualFold(name, "keep-alive")
+	case 14:
+		return strings.EqualFold(name, "content-length")
+	case 16:
+		return strings.EqualFold(name, "proxy-connection")
+	case 17:
+		return strings.EqualFold(name, "transfer-encoding")
+	case 18:
+		return strings.EqualFold(name, "proxy-authenticate")
+	case 19:
+		return strings.EqualFold(name, "proxy-authorization")
 	}
 	return false
 }

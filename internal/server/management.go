@@ -3,9 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -249,12 +246,13 @@ func testRequest(api *apimodel.API, req admin.TestInvokeRequest, stage string) *
 		path = u
 	}
 	r := &reqctx.Request{
-		ID: newID(), ExtendedID: newExtendedID(), Time: time.Now(), Method: "GET",
+		Time: time.Now(), Method: "GET",
 		WirePath: "/" + stage + rawPath, RawPath: rawPath, Path: path,
 		RawQuery: rawQuery, Query: reqctx.ParseQuery(rawQuery),
 		Headers: req.HeaderList(), Body: []byte(req.Body), Protocol: "HTTP/1.1",
 		SourceIP: gateway.TestInvokeSourceIP, Stage: stage, StageVariables: req.StageVariables,
 	}
+	r.ID, r.ExtendedID = reqctx.NewIDs()
 	if v, ok := req.AdditionalContext["httpMethod"]; ok && v != "" {
 		r.Method = strings.ToUpper(v)
 	}
@@ -275,19 +273,4 @@ func testRequest(api *apimodel.API, req admin.TestInvokeRequest, stage string) *
 	}
 	r.MethodARN = apimodel.MethodARN(api.Region, api.AccountID, api.ID, stage, r.Method, rawPath)
 	return r
-}
-
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-func newExtendedID() string {
-	var b [9]byte
-	_, _ = rand.Read(b[:])
-	return base64.StdEncoding.EncodeToString(b[:]) + "="
 }
