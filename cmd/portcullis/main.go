@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/server"
+	"github.com/portcullis-gateway/portcullis/internal/telemetry"
 	"github.com/portcullis-gateway/portcullis/internal/template"
 )
 
@@ -174,7 +175,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	log, err := c.logger(stderr)
+	// The execution log is written in batches (see telemetry.LogWriter).
+	logOut := telemetry.NewLogWriter(stderr, 0)
+	defer logOut.Close()
+	log, err := c.logger(logOut)
 	if err != nil {
 		fmt.Fprintln(stderr, "portcullis:", err)
 		return 2
