@@ -228,12 +228,18 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	var m *integration.Response
 	var err error
 	if readBody(ctx, r) {
-		m, err = g.pipeline(c, r, log, &route)
+		m, err = g.pipeline(c, r, log, &route, &ctx.Response)
 	} else {
 		ctx.SetConnectionClose()
 		err = gwresponse.Errorf(gwresponse.RequestTooLarge, "Request Too Long", "request body over %d bytes", MaxBodyBytes)
 	}
 	if err == nil {
+		if m == nil { // written into ctx.Response by the integration
+			status = ctx.Response.StatusCode()
+			ctx.Response.Header.Set("x-amzn-RequestId", r.ID)
+			ctx.Response.Header.Set("x-amz-apigw-id", r.ExtendedID)
+			return
+		}
 		status = m.Status
 		writeIntegrationResponse(ctx, r, m)
 		return
@@ -259,7 +265,11 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 // recycles that value once the handler returns, and a stage may hand its
 // context to work that outlives this request (a cache fill shared with
 // other requests). Each stage bounds its own work with timeouts.
-func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route *string) (*integration.Response, error) {
+//
+// An integration that can write into the client response (HTTP_PROXY)
+// does so through out; the pipeline then returns a nil response and a nil
+// error.
+func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route *string, out *fasthttp.Response) (*integration.Response, error) {
 	ctx := context.Background()
 	// 1. Stage: /{stage}/... unless one stage is mounted at "/". An unknown
 	// stage is 403 Forbidden (D13); "/{stage}" without a trailing slash
@@ -338,6 +348,16 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 		log.info("Starting execution for request: " + r.ID)
 		log.info("HTTP Method: " + r.Method + ", Resource Path: " + r.Path)
 	}
+	if d, ok := m.integration.(directIntegration); ok {
+		if err := d.InvokeInto(ctx, r, out); err != nil {
+			out.Reset()
+			return nil, err
+		}
+		if log.on {
+			log.info("Method completed with status: " + strconv.Itoa(out.StatusCode()))
+		}
+		return nil, nil
+	}
 	resp, err := m.integration.Invoke(ctx, r)
 	if err != nil {
 		return nil, err
@@ -346,6 +366,13 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 		log.info("Method completed with status: " + strconv.Itoa(resp.Status))
 	}
 	return resp, nil
+}
+
+// directIntegration is an integration that reads its answer straight into
+// the client's response, sparing two copies of headers and body
+// (integration.HTTPProxy).
+type directIntegration interface {
+	InvokeInto(ctx context.Context, r *reqctx.Request, out *fasthttp.Response) error
 }
 
 func (g *Gateway) newRequest(ctx *fasthttp.RequestCtx, now time.Time) *reqctx.Request {

@@ -334,3 +334,38 @@ func TestGateway_MalformedRequests_NeverCrash(t *testing.T) {
 		t.Fatalf("status = %d, want 403", resp.StatusCode)
 	}
 }
+
+// TestHTTPProxy_HopByHopHeadersStayWithTheBackend: the backend's
+// connection-level headers are not passed on (RFC 9110 §7.6.1), and a
+// backend closing its connection does not close the client's.
+func TestHTTPProxy_HopByHopHeadersStayWithTheBackend(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		w.Header().Set("Keep-Alive", "timeout=5")
+		w.Header().Set("Upgrade", "h2c")
+		w.Header().Set("X-End-To-End", "kept")
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer backend.Close()
+	base := startGateway(t, testModel(backend.URL), Options{})
+	resp, err := http.Get(base + "/prod/anything")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "ok" {
+		t.Fatalf("got %d %q", resp.StatusCode, body)
+	}
+	if resp.Close {
+		t.Error("the client connection is closed because the backend closed its own")
+	}
+	for _, h := range []string{"Keep-Alive", "Upgrade"} {
+		if v := resp.Header.Get(h); v != "" {
+			t.Errorf("hop-by-hop header %s: %q passed to the client", h, v)
+		}
+	}
+	if resp.Header.Get("X-End-To-End") != "kept" || resp.Header.Get("x-amzn-RequestId") == "" {
+		t.Errorf("headers = %v", resp.Header)
+	}
+}

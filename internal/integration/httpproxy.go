@@ -115,10 +115,25 @@ func escapeGreedy(v string) string {
 
 // Invoke proxies the request and returns the backend's answer unchanged.
 func (h *HTTPProxy) Invoke(ctx context.Context, r *reqctx.Request) (*Response, error) {
-	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
+	if err := h.InvokeInto(ctx, r, resp); err != nil {
+		return nil, err
+	}
+	out := &Response{Status: resp.StatusCode()}
+	for k, v := range resp.Header.All() {
+		out.Headers = append(out.Headers, reqctx.Header{Name: string(k), Value: string(v)})
+	}
+	out.Body = append([]byte(nil), resp.Body()...)
+	return out, nil
+}
+
+// InvokeInto proxies the request and reads the backend's answer straight
+// into resp, the client's response, sparing the copies Invoke makes. On
+// error resp holds nothing useful and the caller resets it.
+func (h *HTTPProxy) InvokeInto(ctx context.Context, r *reqctx.Request, resp *fasthttp.Response) error {
+	req := fasthttp.AcquireRequest()
+	defer fasthttp.ReleaseRequest(req)
 	req.Header.DisableNormalizing()
 	req.SetRequestURI(h.targetURL(r))
 	if h.method != "" {
@@ -157,25 +172,26 @@ func (h *HTTPProxy) Invoke(ctx context.Context, r *reqctx.Request) (*Response, e
 			timeout = d
 		}
 	}
+	resp.Header.DisableNormalizing()
 	if err := h.upstream.DoTimeout(req, resp, timeout); err != nil {
 		if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) {
-			return nil, gwresponse.Errorf(gwresponse.IntegrationTimeout, "Endpoint request timed out",
+			return gwresponse.Errorf(gwresponse.IntegrationTimeout, "Endpoint request timed out",
 				"Execution failed due to a timeout error: %v", err)
 		}
 		// The AWS Knowledge Center page on HTTP 500 errors for API Gateway
 		// integrations shows an unreachable backend as a 500 with
 		// "Execution failed due to configuration error: There was an
 		// internal error while executing your request".
-		return nil, &gwresponse.Error{Type: gwresponse.Default5XX, Status: 500, Message: "Internal server error",
+		return &gwresponse.Error{Type: gwresponse.Default5XX, Status: 500, Message: "Internal server error",
 			Cause: fmt.Errorf("Execution failed due to configuration error: There was an internal error while executing your request: %w", err)}
 	}
-	out := &Response{Status: resp.StatusCode()}
-	for k, v := range resp.Header.All() {
-		if hopByHop(string(k)) {
-			continue
-		}
-		out.Headers = append(out.Headers, reqctx.Header{Name: string(k), Value: string(v)})
+	// Hop-by-hop headers of the backend connection are not the client's.
+	// fasthttp keeps Content-Length, Transfer-Encoding and Connection out of
+	// the header list; the backend closing its connection must not close
+	// the client's.
+	resp.Header.ResetConnectionClose()
+	for _, name := range []string{"Keep-Alive", "Proxy-Authenticate", "Proxy-Connection", "Trailer", "Upgrade", "TE"} {
+		resp.Header.Del(name)
 	}
-	out.Body = append([]byte(nil), resp.Body()...)
-	return out, nil
+	return nil
 }
