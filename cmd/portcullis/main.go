@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -174,6 +175,13 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	watch := fs.Bool("watch", false, "reload the definition and function code when they change")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	// The gateway's live heap is a few MB, so the default GOGC=100 collects
+	// many times a second under load; 200 measured 2-3% more throughput at
+	// an RSS still far below 64 MB (bench/profile.md). Users' own GOGC or
+	// GOMEMLIMIT win.
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(200)
 	}
 	// The execution log is written in batches (see telemetry.LogWriter).
 	logOut := telemetry.NewLogWriter(stderr, 0)

@@ -281,7 +281,7 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 		r.RawPath = wire
 	} else {
 		rest := strings.TrimPrefix(wire, "/")
-		name, tail, hasSlash := strings.Cut(rest, "/")
+		name, _, hasSlash := strings.Cut(rest, "/")
 		st = c.stages[name]
 		if st == nil {
 			return nil, &gwresponse.Error{Type: gwresponse.Default4XX, Status: 403, Message: "Forbidden", ErrorType: "ForbiddenException",
@@ -291,7 +291,7 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 			r.Stage = st.name
 			return nil, gwresponse.Errorf(gwresponse.MissingAuthenticationToken, gwresponse.MissingAuthTokenMessage, "request to the stage without a trailing slash")
 		}
-		r.RawPath = "/" + tail
+		r.RawPath = rest[len(name):] // "/" and the rest, without a copy
 	}
 	r.Stage = st.name
 	r.StageVariables = st.variables
@@ -375,15 +375,47 @@ type directIntegration interface {
 	InvokeInto(ctx context.Context, r *reqctx.Request, out *fasthttp.Response) error
 }
 
+// internVerb returns the method as a constant string for the verbs API
+// Gateway serves, avoiding a copy per request.
+func internVerb(b []byte) string {
+	switch string(b) { // no allocation: the compiler compares in place
+	case "GET":
+		return "GET"
+	case "POST":
+		return "POST"
+	case "PUT":
+		return "PUT"
+	case "DELETE":
+		return "DELETE"
+	case "PATCH":
+		return "PATCH"
+	case "HEAD":
+		return "HEAD"
+	case "OPTIONS":
+		return "OPTIONS"
+	}
+	return string(b)
+}
+
+func internProtocol(b []byte) string {
+	switch string(b) {
+	case "HTTP/1.1":
+		return "HTTP/1.1"
+	case "HTTP/1.0":
+		return "HTTP/1.0"
+	}
+	return string(b)
+}
+
 func (g *Gateway) newRequest(ctx *fasthttp.RequestCtx, now time.Time) *reqctx.Request {
 	req := &ctx.Request
 	r := &reqctx.Request{
 		Time:     now,
-		Method:   string(req.Header.Method()),
+		Method:   internVerb(req.Header.Method()),
 		WirePath: string(req.URI().PathOriginal()),
 		RawQuery: string(req.URI().QueryString()),
 		Host:     string(req.Host()),
-		Protocol: string(req.Header.Protocol()),
+		Protocol: internProtocol(req.Header.Protocol()),
 		Secure:   ctx.IsTLS(),
 	}
 	r.ID, r.ExtendedID = reqctx.NewIDs()
