@@ -22,6 +22,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/server"
 	"github.com/portcullis-gateway/portcullis/internal/telemetry"
 	"github.com/portcullis-gateway/portcullis/internal/template"
+	"github.com/redis/go-redis/v9"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -207,6 +208,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 		prefixes = append(prefixes, p)
 	}
+	if *cacheURL != "" {
+		// go-redis reports every failed dial through its own process-wide
+		// logger; the caches already log outages once, rate-limited.
+		redis.SetLogger(redisLogger{log})
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.New(ctx, server.Config{
@@ -228,6 +234,13 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// redisLogger sends go-redis's own messages to the debug log.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 func validate(args []string, stdout, stderr io.Writer) int {
