@@ -18,6 +18,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/integration"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
+	"github.com/portcullis-gateway/portcullis/internal/sigv4"
 	"github.com/valyala/fasthttp"
 )
 
@@ -302,6 +303,12 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 	var pbuf [4]routerParam
 	res, mm, params, found := c.tree.Match(r.Method, r.RawPath, pbuf[:0])
 	if !found || mm == nil {
+		// With a non-SigV4 Authorization header, API Gateway answers with
+		// the header's SigV4 parse error instead (spec §5).
+		if msg, ok := sigv4.IncompleteAuthorization(r); ok {
+			return nil, &gwresponse.Error{Type: gwresponse.MissingAuthenticationToken, Message: msg, ErrorType: "IncompleteSignatureException",
+				Cause: fmt.Errorf("no method %s on a resource matching %s", r.Method, r.RawPath)}
+		}
 		return nil, gwresponse.Errorf(gwresponse.MissingAuthenticationToken, gwresponse.MissingAuthTokenMessage,
 			"no method %s on a resource matching %s", r.Method, r.RawPath)
 	}

@@ -115,6 +115,20 @@ func TestGateway_EndToEnd(t *testing.T) {
 			wantBody: `{"message":"Missing Authentication Token"}`,
 		},
 		{
+			// Spec §5: a non-SigV4 Authorization header on a missing route
+			// turns the body into the header's SigV4 parse error.
+			name: "missing route with a Bearer Authorization header", method: "GET", path: "/prod/",
+			header:     map[string]string{"Authorization": "Bearer sometoken"},
+			wantStatus: 403, wantHeader: map[string]string{"x-amzn-ErrorType": "IncompleteSignatureException"},
+			wantBody: `{"message":"'sometoken' not a valid key=value pair (missing equal-sign) in Authorization header: 'Bearer sometoken'."}`,
+		},
+		{
+			name: "missing route with a key=value Authorization header", method: "GET", path: "/prod/",
+			header:     map[string]string{"Authorization": "Token a=b"},
+			wantStatus: 403,
+			wantBody:   `{"message":"Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=Token a=b"}`,
+		},
+		{
 			name: "stage without trailing slash is Missing Authentication Token", method: "GET", path: "/prod",
 			wantStatus: 403, wantBody: `{"message":"Missing Authentication Token"}`,
 		},

@@ -1,6 +1,7 @@
 package gwresponse
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -278,7 +279,7 @@ func (v vars) lookup(root, path string) (string, bool) {
 		if v.err.NullMessage {
 			return "null", true
 		}
-		return strconv.Quote(v.err.Message), true
+		return jsonString(v.err.Message), true
 	case "error.responseType":
 		return string(v.err.Type), true
 	case "error.validationErrorString":
@@ -351,4 +352,15 @@ func (v vars) lookup(root, path string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// jsonString quotes s as a JSON string literal ($context.error.messageString
+// is "the quoted value"). HTML characters stay as they are, as in API
+// Gateway's bodies.
+func jsonString(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -1,6 +1,7 @@
 package gwresponse
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -182,5 +183,24 @@ func BenchmarkRender_Default(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		set.Render(e, r)
+	}
+}
+
+// TestMessageString_IsJSON: $context.error.messageString is a JSON string
+// literal, whatever the message holds.
+func TestMessageString_IsJSON(t *testing.T) {
+	set, err := Compile(api())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range []string{"plain", "quote \" and \\ backslash", "ctl \x01\n", "<html> & 'x'", "héllo ✓", "bad utf8 \xff"} {
+		resp := set.Render(New(Unauthorized, msg), testRequest())
+		var got struct{ Message string }
+		if err := json.Unmarshal(resp.Body, &got); err != nil {
+			t.Fatalf("%q: body %s is not JSON: %v", msg, resp.Body, err)
+		}
+		if want := strings.ToValidUTF8(msg, "\uFFFD"); got.Message != want {
+			t.Errorf("message = %q, want %q", got.Message, want)
+		}
 	}
 }

@@ -201,3 +201,23 @@ func parseExpires(s string) (time.Duration, *Error) {
 	}
 	return time.Duration(n) * time.Second, nil
 }
+
+// IncompleteAuthorization returns the message API Gateway answers with
+// when a request that matches no method carries an Authorization header
+// that is not a complete SigV4 header: the header's parse error takes the
+// place of "Missing Authentication Token" (spec §5, §0 point 8). ok is
+// false when the request has no such header.
+func IncompleteAuthorization(r *reqctx.Request) (msg string, ok bool) {
+	authz, has := r.HeaderValue("Authorization")
+	if !has || strings.TrimSpace(authz) == "" {
+		return "", false
+	}
+	_, hasDate := r.HeaderValue("X-Amz-Date")
+	if !hasDate {
+		_, hasDate = r.HeaderValue("Date")
+	}
+	if _, err := parseAuthorization(authz, hasDate); err != nil {
+		return err.Message, true
+	}
+	return "", false
+}
