@@ -201,33 +201,35 @@ func groupIndex(n int, first []int, eq func(i, j int) bool) {
 // appears as "header2": "value2" ("Set up Lambda proxy integrations in API
 // Gateway", input format).
 func appendHeaders(b []byte, hs []reqctx.Header, emptyObject bool) []byte {
-	if len(hs) == 0 {
-		empty := "null"
-		if emptyObject {
-			empty = "{}"
-		}
-		b = appendKey(b, "headers")
-		b = append(b, empty...)
-		b = appendKey(b, "multiValueHeaders")
-		return append(b, empty...)
-	}
-	var stack [32]int
-	first := stack[:]
-	if len(hs) > len(stack) {
-		first = make([]int, len(hs))
-	}
-	groupIndex(len(hs), first, func(i, j int) bool { return asciiEqualFold(hs[i].Name, hs[j].Name) })
-
-	return appendSingleAndMulti(b, "headers", "multiValueHeaders", first[:len(hs)],
+	return appendSingleAndMulti(b, "headers", "multiValueHeaders", len(hs), emptyObject,
+		func(i, j int) bool { return asciiEqualFold(hs[i].Name, hs[j].Name) },
 		func(i int) string { return hs[i].Name }, func(i int) string { return hs[i].Value })
 }
 
 // appendSingleAndMulti writes a single-value map (the last value of each
-// name) and a multi-value map (every value, in order) of len(first)
-// name/value pairs, where first[i] is the index of the first pair whose name
-// groups with pair i. The first spelling of a name is the key.
-func appendSingleAndMulti(b []byte, singleKey, multiKey string, first []int, name, value func(int) string) []byte {
-	n := len(first)
+// name) and a multi-value map (every value, in order) of n name/value
+// pairs, grouping the names that same says are equal; the first spelling of
+// a name is the key. With no pairs both maps are null, or {} when
+// emptyObject is set.
+func appendSingleAndMulti(b []byte, singleKey, multiKey string, n int, emptyObject bool, same func(i, j int) bool, name, value func(int) string) []byte {
+	if n == 0 {
+		empty := "null"
+		if emptyObject {
+			empty = "{}"
+		}
+		b = appendKey(b, singleKey)
+		b = append(b, empty...)
+		b = appendKey(b, multiKey)
+		return append(b, empty...)
+	}
+	var stack [32]int
+	var first []int
+	if n <= len(stack) {
+		first = stack[:n]
+	} else {
+		first = make([]int, n)
+	}
+	groupIndex(n, first, same)
 	b = appendKey(b, singleKey)
 	b = append(b, '{')
 	for i := 0; i < n; i++ {
@@ -270,24 +272,8 @@ func appendSingleAndMulti(b []byte, singleKey, multiKey string, first []int, nam
 // multivalueName=you&multivalueName=me ("Set up Lambda proxy integrations in
 // API Gateway", input format).
 func appendQuery(b []byte, ps []reqctx.Param, emptyObject bool) []byte {
-	if len(ps) == 0 {
-		empty := "null"
-		if emptyObject {
-			empty = "{}"
-		}
-		b = appendKey(b, "queryStringParameters")
-		b = append(b, empty...)
-		b = appendKey(b, "multiValueQueryStringParameters")
-		return append(b, empty...)
-	}
-	var stack [32]int
-	first := stack[:]
-	if len(ps) > len(stack) {
-		first = make([]int, len(ps))
-	}
-	groupIndex(len(ps), first, func(i, j int) bool { return ps[i].Name == ps[j].Name })
-
-	return appendSingleAndMulti(b, "queryStringParameters", "multiValueQueryStringParameters", first[:len(ps)],
+	return appendSingleAndMulti(b, "queryStringParameters", "multiValueQueryStringParameters", len(ps), emptyObject,
+		func(i, j int) bool { return ps[i].Name == ps[j].Name },
 		func(i int) string { return ps[i].Name }, func(i int) string { return ps[i].Value })
 }
 
