@@ -262,27 +262,32 @@ func embedsMethods(r *http.Request) bool {
 	return false
 }
 
-func (s *Server) getResource(w http.ResponseWriter, r *http.Request) {
+// apiResource finds the API and resource a request names, answering 404
+// NotFoundException for either.
+func (s *Server) apiResource(w http.ResponseWriter, r *http.Request) (*apimodel.API, *apimodel.Resource, bool) {
 	api, ok := s.api(w, r)
 	if !ok {
-		return
+		return nil, nil, false
 	}
 	res := findResource(api, r.PathValue("resource_id"))
 	if res == nil {
 		notFound(w, "Resource", r.PathValue("resource_id"))
+		return nil, nil, false
+	}
+	return api, res, true
+}
+
+func (s *Server) getResource(w http.ResponseWriter, r *http.Request) {
+	api, res, ok := s.apiResource(w, r)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.resource(api, res, embedsMethods(r)))
 }
 
 func (s *Server) getMethod(w http.ResponseWriter, r *http.Request) {
-	api, ok := s.api(w, r)
+	api, res, ok := s.apiResource(w, r)
 	if !ok {
-		return
-	}
-	res := findResource(api, r.PathValue("resource_id"))
-	if res == nil {
-		notFound(w, "Resource", r.PathValue("resource_id"))
 		return
 	}
 	m := res.Methods[strings.ToUpper(r.PathValue("http_method"))]

@@ -145,13 +145,8 @@ func (s *Server) testInvokeAuthorizer(w http.ResponseWriter, r *http.Request) {
 
 // POST /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}
 func (s *Server) testInvokeMethod(w http.ResponseWriter, r *http.Request) {
-	api, ok := s.api(w, r)
+	api, res, ok := s.apiResource(w, r)
 	if !ok {
-		return
-	}
-	res := findResource(api, r.PathValue("resource_id"))
-	if res == nil {
-		notFound(w, "Resource", r.PathValue("resource_id"))
 		return
 	}
 	verb := strings.ToUpper(r.PathValue("http_method"))
