@@ -170,7 +170,7 @@ func (b *builder) policy(n *yaml.Node, path string) {
 		if _, ok := b.fields(n, path); !ok {
 			return
 		}
-		out, err := toJSON(n)
+		out, err := NodeJSON(n)
 		if err != nil {
 			b.errorf(n, path, "cannot render the policy as JSON: %v", err)
 			return

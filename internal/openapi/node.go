@@ -334,9 +334,12 @@ func (b *builder) resolveRef(n *yaml.Node, path string) (*yaml.Node, string, boo
 	return nil, path, false
 }
 
-// toJSON renders a node as compact JSON, keeping the key order of the
-// document.
-func toJSON(n *yaml.Node) ([]byte, error) {
+// NodeJSON renders a node as compact JSON, keeping the key order of the
+// document and typing scalars as YAML resolved them (so `Version:
+// 2012-10-17` stays a string and `aws:SourcePort: 443` a number), as
+// CloudFormation converts YAML policy documents. The SAM/CloudFormation
+// loader uses it too.
+func NodeJSON(n *yaml.Node) ([]byte, error) {
 	var sb strings.Builder
 	if err := writeJSON(&sb, n, 0); err != nil {
 		return nil, err
