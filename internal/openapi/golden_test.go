@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"golang.org/x/tools/txtar"
 )
 
 var update = flag.Bool("update", false, "rewrite the want file of every testdata/*.txtar case")
@@ -34,21 +35,21 @@ func TestLoad_Golden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ar := parseArchive(data)
-			var input *archiveFile
+			ar := txtar.Parse(data)
+			var input *txtar.File
 			wantAt := -1
-			for i := range ar.files {
-				if ar.files[i].name == "want" {
+			for i := range ar.Files {
+				if ar.Files[i].Name == "want" {
 					wantAt = i
 				} else if input == nil {
-					input = &ar.files[i]
+					input = &ar.Files[i]
 				}
 			}
 			if input == nil {
 				t.Fatal("archive has no input document")
 			}
-			opts := Options{File: input.name}
-			for _, line := range strings.Split(string(ar.comment), "\n") {
+			opts := Options{File: input.Name}
+			for _, line := range strings.Split(string(ar.Comment), "\n") {
 				rest, ok := strings.CutPrefix(line, "options:")
 				if !ok {
 					continue
@@ -68,21 +69,21 @@ func TestLoad_Golden(t *testing.T) {
 					}
 				}
 			}
-			path := filepath.Join(t.TempDir(), input.name)
-			if err := os.WriteFile(path, input.data, 0o600); err != nil {
+			path := filepath.Join(t.TempDir(), input.Name)
+			if err := os.WriteFile(path, input.Data, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			m, err := Load(path, opts)
 			got := render(m, err)
 
 			if *update {
-				f := archiveFile{name: "want", data: []byte(got)}
+				f := txtar.File{Name: "want", Data: []byte(got)}
 				if wantAt >= 0 {
-					ar.files[wantAt] = f
+					ar.Files[wantAt] = f
 				} else {
-					ar.files = append(ar.files, f)
+					ar.Files = append(ar.Files, f)
 				}
-				if err := os.WriteFile(file, ar.format(), 0o644); err != nil {
+				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
@@ -90,8 +91,8 @@ func TestLoad_Golden(t *testing.T) {
 			if wantAt < 0 {
 				t.Fatal("archive has no want file; run go test -update")
 			}
-			if diff := cmp.Diff(string(ar.files[wantAt].data), got); diff != "" {
-				t.Errorf("Load(%s) mismatch (-want +got):\n%s", input.name, diff)
+			if diff := cmp.Diff(string(ar.Files[wantAt].Data), got); diff != "" {
+				t.Errorf("Load(%s) mismatch (-want +got):\n%s", input.Name, diff)
 			}
 		})
 	}

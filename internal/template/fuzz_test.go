@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/tools/txtar"
 )
 
 // FuzzLoad checks that no template, however malformed, makes the loader
@@ -11,7 +13,7 @@ import (
 func FuzzLoad(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.txtar")
 	for _, file := range files {
-		ar, err := parseTxtar(file)
+		ar, err := txtar.ParseFile(file)
 		if err != nil {
 			f.Fatal(err)
 		}

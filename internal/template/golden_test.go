@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/tools/txtar"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 )
@@ -31,13 +32,13 @@ func TestGolden(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			ar, err := parseTxtar(file)
+			ar, err := txtar.ParseFile(file)
 			if err != nil {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
 			var opts Options
-			var want *txtarFile
+			var want *txtar.File
 			tmpl := ""
 			for i := range ar.Files {
 				f := &ar.Files[i]
@@ -73,11 +74,11 @@ func TestGolden(t *testing.T) {
 			got := render(m, err, dir)
 			if *update {
 				if want == nil {
-					ar.Files = append(ar.Files, txtarFile{Name: "want"})
+					ar.Files = append(ar.Files, txtar.File{Name: "want"})
 					want = &ar.Files[len(ar.Files)-1]
 				}
 				want.Data = []byte(got)
-				if err := os.WriteFile(file, ar.format(), 0o644); err != nil {
+				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
@@ -304,55 +305,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// The txtar format (golang.org/x/tools/txtar): a comment, then files each
-// introduced by a "-- name --" line. go-internal's txtar package forwards to
-// x/tools, which this module does not require, so the few lines are here.
-type txtarArchive struct {
-	Comment []byte
-	Files   []txtarFile
-}
-
-type txtarFile struct {
-	Name string
-	Data []byte
-}
-
-func parseTxtar(path string) (*txtarArchive, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	a := &txtarArchive{}
-	var cur *[]byte = &a.Comment
-	for len(data) > 0 {
-		line := data
-		if i := strings.IndexByte(string(data), '\n'); i >= 0 {
-			line, data = data[:i+1], data[i+1:]
-		} else {
-			data = nil
-		}
-		s := strings.TrimRight(string(line), "\r\n")
-		if strings.HasPrefix(s, "-- ") && strings.HasSuffix(s, " --") && len(s) > 6 {
-			a.Files = append(a.Files, txtarFile{Name: strings.TrimSpace(s[3 : len(s)-3])})
-			cur = &a.Files[len(a.Files)-1].Data
-			continue
-		}
-		*cur = append(*cur, line...)
-	}
-	return a, nil
-}
-
-func (a *txtarArchive) format() []byte {
-	var b strings.Builder
-	b.Write(a.Comment)
-	for _, f := range a.Files {
-		fmt.Fprintf(&b, "-- %s --\n", f.Name)
-		b.Write(f.Data)
-		if len(f.Data) > 0 && !strings.HasSuffix(string(f.Data), "\n") {
-			b.WriteString("\n")
-		}
-	}
-	return []byte(b.String())
 }
