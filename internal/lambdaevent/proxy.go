@@ -46,20 +46,7 @@ func ProxyRequest(r *reqctx.Request, c Context) ([]byte, error) {
 
 	b := make([]byte, 0, estimateSize(r, binary))
 	b = append(b, '{')
-	b = appendKey(b, "resource")
-	b = appendString(b, r.ResourcePath)
-	b = appendKey(b, "path")
-	b = appendString(b, r.Path)
-	b = appendKey(b, "httpMethod")
-	b = appendString(b, r.Method)
-	b = appendHeaders(b, r.Headers, false)
-	b = appendQuery(b, r.Query, false)
-	b = appendKey(b, "pathParameters")
-	b = appendStringMap(b, r.PathParams, false)
-	b = appendKey(b, "stageVariables")
-	b = appendStringMap(b, r.StageVariables, false)
-	b = appendKey(b, "requestContext")
-	b = appendRequestContext(b, r, c, true)
+	b = appendRequestFields(b, r, c, false)
 	b = appendKey(b, "body")
 	switch {
 	case len(r.Body) == 0:
@@ -107,21 +94,29 @@ func RequestAuthorizerEvent(r *reqctx.Request, c Context) ([]byte, error) {
 	b := make([]byte, 0, estimateSize(r, false)+len(r.MethodARN))
 	b = append(b, `{"type":"REQUEST","methodArn":`...)
 	b = appendString(b, r.MethodARN)
+	b = appendRequestFields(b, r, c, true)
+	return append(b, '}'), nil
+}
+
+// appendRequestFields writes what the proxy event and the REQUEST
+// authorizer event share, from resource to requestContext. The authorizer
+// event writes empty maps as {} and has no requestContext.authorizer (none
+// has run yet); the proxy event writes null and includes it.
+func appendRequestFields(b []byte, r *reqctx.Request, c Context, authorizerEvent bool) []byte {
 	b = appendKey(b, "resource")
 	b = appendString(b, r.ResourcePath)
 	b = appendKey(b, "path")
 	b = appendString(b, r.Path)
 	b = appendKey(b, "httpMethod")
 	b = appendString(b, r.Method)
-	b = appendHeaders(b, r.Headers, true)
-	b = appendQuery(b, r.Query, true)
+	b = appendHeaders(b, r.Headers, authorizerEvent)
+	b = appendQuery(b, r.Query, authorizerEvent)
 	b = appendKey(b, "pathParameters")
-	b = appendStringMap(b, r.PathParams, true)
+	b = appendStringMap(b, r.PathParams, authorizerEvent)
 	b = appendKey(b, "stageVariables")
-	b = appendStringMap(b, r.StageVariables, true)
+	b = appendStringMap(b, r.StageVariables, authorizerEvent)
 	b = appendKey(b, "requestContext")
-	b = appendRequestContext(b, r, c, false)
-	return append(b, '}'), nil
+	return appendRequestContext(b, r, c, !authorizerEvent)
 }
 
 type errorString string
