@@ -107,13 +107,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.CacheURL != "" {
 		rc, err := authcache.NewRedis(ctx, authcache.RedisOptions{URL: cfg.CacheURL, Logger: cfg.Logger, Decode: authorizer.Decode, Local: authcache.MemoryOptions{Metrics: s.metrics}})
 		if err != nil {
-			s.local.Close()
+			s.Close()
 			return nil, fmt.Errorf("--cache %s: %w", cfg.CacheURL, err)
 		}
 		s.cache = rc
 		rl, err := throttle.NewRedis(throttle.RedisOptions{URL: cfg.CacheURL, Logger: cfg.Logger})
 		if err != nil {
-			s.local.Close()
+			s.Close()
 			return nil, fmt.Errorf("--cache %s: %w", cfg.CacheURL, err)
 		}
 		s.limiter = rl
@@ -281,22 +281,24 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// Close stops the function runtimes and the cache.
+// Close stops the function runtimes, the caches and the Cognito key
+// sources. It may be called on a partly built server and more than once.
 func (s *Server) Close() {
 	s.mu.Lock()
 	locals := append(s.retired, s.local)
-	s.retired = nil
+	authz, cache, limiter := s.authz, s.cache, s.limiter
+	s.retired, s.local, s.authz, s.cache, s.limiter = nil, nil, nil, nil, nil
 	s.mu.Unlock()
 	for _, l := range locals {
 		if l != nil {
 			l.Close()
 		}
 	}
-	s.authz.close()
-	if s.cache != nil {
-		s.cache.Close()
+	authz.close()
+	if cache != nil {
+		cache.Close()
 	}
-	if c, ok := s.limiter.(io.Closer); ok {
+	if c, ok := limiter.(io.Closer); ok {
 		c.Close()
 	}
 }
