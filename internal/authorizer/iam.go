@@ -158,7 +158,7 @@ func (a *iamAuth) authenticate(r *reqctx.Request, log *slog.Logger) (*iamCaller,
 	if err != nil {
 		var se *sigv4.Error
 		if !errors.As(err, &se) {
-			return nil, gwresponse.Errorf(gwresponse.Default5XX, "Internal server error", "sigv4: %v", err)
+			return nil, gwresponse.InternalError(500, fmt.Errorf("sigv4: %w", err))
 		}
 		if se.Detail != "" {
 			log.Info("SigV4 verification failed: " + se.Message + "\n" + se.Detail)
@@ -190,7 +190,7 @@ func sigv4Response(e *sigv4.Error) *gwresponse.Error {
 		// ACCESS_DENIED's capital-M default (D4).
 		return &gwresponse.Error{Type: gwresponse.Default4XX, Status: 403, Message: e.Message, ErrorType: "AccessDeniedException", Cause: cause}
 	case sigv4.BodyTooLarge:
-		return &gwresponse.Error{Type: gwresponse.RequestTooLarge, Message: "Request Too Long", Cause: cause}
+		return gwresponse.TooLarge(cause)
 	}
 	// InvalidSignature, Expired and the credential-scope mismatches.
 	return &gwresponse.Error{Type: gwresponse.InvalidSignature, Message: e.Message, Cause: cause}

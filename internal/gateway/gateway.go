@@ -192,7 +192,7 @@ func (g *Gateway) serveError(i int, ctx *fasthttp.RequestCtx, err error) {
 	r.ID, r.ExtendedID = reqctx.NewIDs()
 	var ge *gwresponse.Error
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
-		ge = gwresponse.Errorf(gwresponse.RequestTooLarge, "Request Too Long", "request body over %d bytes", MaxBodyBytes)
+		ge = gwresponse.TooLarge(errBodyTooLarge)
 	} else {
 		ge = gwresponse.Errorf(gwresponse.Default4XX, "Bad Request", "malformed request: %v", err)
 		ge.Status = 400
@@ -213,7 +213,7 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 		if p := recover(); p != nil {
 			g.log.Error("panic while serving request", "requestId", r.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			ctx.Response.Reset()
-			resp := c.responses.Render(&gwresponse.Error{Type: gwresponse.Default5XX, Status: 500, Message: "Internal server error"}, r)
+			resp := c.responses.Render(gwresponse.InternalError(500, nil), r)
 			writeGatewayResponse(ctx, resp)
 			status = resp.Status
 		}
@@ -232,7 +232,7 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 		m, err = g.pipeline(c, r, log, &route, &ctx.Response)
 	} else {
 		ctx.SetConnectionClose()
-		err = gwresponse.Errorf(gwresponse.RequestTooLarge, "Request Too Long", "request body over %d bytes", MaxBodyBytes)
+		err = gwresponse.TooLarge(errBodyTooLarge)
 	}
 	if err == nil {
 		if m == nil { // written into ctx.Response by the integration
@@ -247,7 +247,7 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	}
 	var ge *gwresponse.Error
 	if !errors.As(err, &ge) {
-		ge = &gwresponse.Error{Type: gwresponse.Default5XX, Status: 500, Message: "Internal server error", Cause: err}
+		ge = gwresponse.InternalError(500, err)
 	}
 	resp := c.responses.Render(ge, r)
 	if log.on {
@@ -437,6 +437,8 @@ func (g *Gateway) newRequest(ctx *fasthttp.RequestCtx, now time.Time) *reqctx.Re
 	r.SourceIP = g.sourceIP(ctx, r)
 	return r
 }
+
+var errBodyTooLarge = fmt.Errorf("request body over %d bytes", MaxBodyBytes)
 
 // maxDrain bounds how much of an oversized body is read and discarded
 // before the 413 is sent, so that a well-behaved client finishes writing

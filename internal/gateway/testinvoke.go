@@ -139,7 +139,7 @@ func (g *Gateway) TestInvoke(ctx context.Context, apiID, resourceID, verb string
 	if err != nil {
 		var ge *gwresponse.Error
 		if !errors.As(err, &ge) {
-			ge = &gwresponse.Error{Type: gwresponse.Default5XX, Status: 500, Message: "Internal server error", Cause: err}
+			ge = gwresponse.InternalError(500, err)
 		}
 		if ge.Cause != nil {
 			log.Info(ge.Cause.Error())

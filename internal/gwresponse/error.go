@@ -51,3 +51,15 @@ const MissingAuthTokenMessage = "Missing Authentication Token"
 
 // MissingToken is the 403 for a request that matches no resource or method.
 func MissingToken() *Error { return New(MissingAuthenticationToken, MissingAuthTokenMessage) }
+
+// InternalError is API Gateway's {"message": "Internal server error"}, a
+// DEFAULT_5XX response: status 500 for a failure inside the gateway or an
+// unreachable backend, 502 for a failed or malformed Lambda proxy response.
+func InternalError(status int, cause error) *Error {
+	return &Error{Type: Default5XX, Status: status, Message: "Internal server error", Cause: cause}
+}
+
+// TooLarge is the 413 of a request over API Gateway's 10 MB payload limit.
+func TooLarge(cause error) *Error {
+	return &Error{Type: RequestTooLarge, Message: "Request Too Long", Cause: cause}
+}

@@ -182,8 +182,7 @@ func (h *HTTPProxy) InvokeInto(ctx context.Context, r *reqctx.Request, resp *fas
 		// integrations shows an unreachable backend as a 500 with
 		// "Execution failed due to configuration error: There was an
 		// internal error while executing your request".
-		return &gwresponse.Error{Type: gwresponse.Default5XX, Status: 500, Message: "Internal server error",
-			Cause: fmt.Errorf("Execution failed due to configuration error: There was an internal error while executing your request: %w", err)}
+		return gwresponse.InternalError(500, fmt.Errorf("Execution failed due to configuration error: There was an internal error while executing your request: %w", err))
 	}
 	// Hop-by-hop headers of the backend connection are not the client's.
 	// fasthttp keeps Content-Length, Transfer-Encoding and Connection out of

@@ -46,7 +46,7 @@ func NewLambdaProxy(api *apimodel.API, in *apimodel.Integration, fn *apimodel.Fu
 // internalError is the 502 API Gateway answers for a failed or malformed
 // Lambda proxy response.
 func internalError(cause error) error {
-	return &gwresponse.Error{Type: gwresponse.Default5XX, Status: 502, Message: "Internal server error", Cause: cause}
+	return gwresponse.InternalError(502, cause)
 }
 
 // Invoke sends the proxy event and maps the function's answer back.
