@@ -22,13 +22,6 @@ type KeyStore interface {
 	Lookup(accessKey string) (secret, sessionToken string, ok bool)
 }
 
-// KeyStoreFunc adapts a function to KeyStore.
-type KeyStoreFunc func(accessKey string) (secret, sessionToken string, ok bool)
-
-// Lookup calls f.
-func (f KeyStoreFunc) Lookup(accessKey string) (string, string, bool) { return f(accessKey) }
-
-var _ KeyStore = KeyStoreFunc(nil)
 
 // Options configure a Verifier.
 type Options struct {

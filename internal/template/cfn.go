@@ -1,7 +1,6 @@
 package template
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -1341,10 +1340,4 @@ func (l *loader) permission(r *resource, rep reporter) {
 	if f := l.model.Functions[key]; f != nil {
 		f.HasAPIGatewayPermission = true
 	}
-}
-
-// marshalPolicy encodes a generated policy document.
-func marshalPolicy(v any) json.RawMessage {
-	b, _ := json.Marshal(v)
-	return b
 }
