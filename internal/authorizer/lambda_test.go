@@ -1,9 +1,11 @@
 package authorizer
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -397,6 +399,54 @@ func BenchmarkAuthorize_CacheHit(b *testing.B) {
 		r.Authorizer = nil
 		if err := l.Authorize(context.Background(), r); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestAuthorizer_DefaultTimeout10s pins D1: an authorizer invocation is
+// bounded by 10 s by default, whatever the method's integration timeout.
+func TestAuthorizer_DefaultTimeout10s(t *testing.T) {
+	var left time.Duration
+	inv := invokerFunc(func(ctx context.Context, fn *apimodel.Function, payload []byte) (function.Result, error) {
+		dl, ok := ctx.Deadline()
+		if !ok {
+			t.Fatal("the invocation has no deadline")
+		}
+		left = time.Until(dl)
+		return function.Result{Payload: allowPolicy("a", "*")}, nil
+	})
+	l, err := NewLambda(testAPI, tokenAuthorizer(0), &apimodel.Function{Name: "f"}, Options{Invoker: inv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Authorize(context.Background(), request("GET", "/a", "tok")); err != nil {
+		t.Fatal(err)
+	}
+	if left <= 9*time.Second || left > 10*time.Second {
+		t.Fatalf("deadline %s away, want 10s", left)
+	}
+}
+
+// TestAuthorizer_DenialExplained: the execution log names the deciding
+// statement of an explicit deny and says when nothing matched.
+func TestAuthorizer_DenialExplained(t *testing.T) {
+	var logs bytes.Buffer
+	deny := []byte(`{"principalId":"a","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"*"},{"Sid":"NoAdmin","Action":"execute-api:Invoke","Effect":"Deny","Resource":"arn:aws:execute-api:*:*:*/*/*/admin/*"}]}}`)
+	inv := invokerFunc(func(context.Context, *apimodel.Function, []byte) (function.Result, error) {
+		return function.Result{Payload: deny}, nil
+	})
+	l, err := NewLambda(testAPI, tokenAuthorizer(0), &apimodel.Function{Name: "f"}, Options{Invoker: inv, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = l.Authorize(context.Background(), request("GET", "/admin/users", "tok"))
+	wantGatewayError(t, err, gwresponse.AccessDenied, "User is not authorized to access this resource with an explicit deny")
+	for _, want := range []string{
+		`Policy decision: ExplicitDeny: statement 1 (Deny, Sid \"NoAdmin\") matched for arn:aws:execute-api:us-east-1:123456789012:abcde12345/prod/GET/admin/users`,
+		`The client is not authorized to perform this operation.`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("execution log lacks %q:\n%s", want, logs.String())
 		}
 	}
 }
