@@ -22,7 +22,6 @@ type KeyStore interface {
 	Lookup(accessKey string) (secret, sessionToken string, ok bool)
 }
 
-
 // Options configure a Verifier.
 type Options struct {
 	// Region is the API's region; the credential scope must name it.
