@@ -52,7 +52,7 @@ func newCognitoAuth(api *apimodel.API, a *apimodel.Authorizer, m *apimodel.Metho
 	if err != nil {
 		return nil, fmt.Errorf("authorizer %s: %w", a.ID, err)
 	}
-	if len(srcs) != 1 || srcs[0].kind != srcHeader {
+	if len(srcs) != 1 || !srcs[0].isHeader() {
 		return nil, fmt.Errorf("authorizer %s: a Cognito authorizer needs exactly one method.request.header.X identity source, got %q", a.ID, src)
 	}
 	if a.IdentityValidationExpression != "" {
@@ -85,10 +85,13 @@ const cognitoRawPrefix = "\x00cognito\n"
 // authenticate verifies the request's token and returns what the backend
 // sees as requestContext.authorizer.
 func (c *cognitoAuth) authenticate(ctx context.Context, r *reqctx.Request, log *slog.Logger) (*reqctx.AuthorizerContext, error) {
+	if c.source.conflict(r) {
+		return nil, gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "identity source %s was sent on several lines with different values", c.source.Source)
+	}
 	token := c.source.value(r)
 	if token == "" {
-		log.Debug("Cognito token header missing or empty; 401", "authorizer", c.auth.ID, "source", c.source.expr)
-		return nil, gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "identity source %s is missing or empty", c.source.expr)
+		log.Debug("Cognito token header missing or empty; 401", "authorizer", c.auth.ID, "source", c.source.Source)
+		return nil, gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "identity source %s is missing or empty", c.source.Source)
 	}
 	log.Info(fmt.Sprintf("Starting authorizer: %s for request: %s", c.auth.ID, r.ID))
 	log.Info("Incoming identity: " + mask(token))

@@ -8,21 +8,10 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 )
 
-// sourceKind is where an identity source reads from (spec §3.2).
-type sourceKind uint8
-
-const (
-	srcHeader sourceKind = iota
-	srcQuery
-	srcStageVariable
-	srcContext
-)
-
-// identitySource is one compiled identity-source expression.
+// identitySource is one compiled identity-source expression (spec §3.2),
+// resolved by reqctx like every other request expression.
 type identitySource struct {
-	kind sourceKind
-	name string
-	expr string
+	reqctx.Expr
 }
 
 // parseIdentitySources parses API Gateway's comma-separated identitySource.
@@ -33,70 +22,35 @@ func parseIdentitySources(s string) ([]identitySource, error) {
 		if e == "" {
 			continue
 		}
-		var src identitySource
-		switch {
-		case strings.HasPrefix(e, "method.request.header."):
-			src = identitySource{srcHeader, e[len("method.request.header."):], e}
-		case strings.HasPrefix(e, "method.request.querystring."):
-			src = identitySource{srcQuery, e[len("method.request.querystring."):], e}
-		case strings.HasPrefix(e, "stageVariables."):
-			src = identitySource{srcStageVariable, e[len("stageVariables."):], e}
-		case strings.HasPrefix(e, "context."):
-			src = identitySource{srcContext, e[len("context."):], e}
-		default:
+		x, err := reqctx.ParseExpr(e, false)
+		if err != nil {
+			return nil, fmt.Errorf("identity source %w", err)
+		}
+		if x.Kind == reqctx.ExprPath {
 			return nil, fmt.Errorf("identity source %q: want method.request.header.X, method.request.querystring.X, stageVariables.X or context.X", e)
 		}
-		if src.name == "" {
-			return nil, fmt.Errorf("identity source %q names nothing", e)
-		}
-		out = append(out, src)
+		out = append(out, identitySource{x})
 	}
 	return out, nil
 }
 
+// isHeader reports whether the source is a single-value header.
+func (s identitySource) isHeader() bool { return s.Kind == reqctx.ExprHeader }
+
 // value reads one identity source; header names compare case-insensitively,
 // query-string names case-sensitively (spec §3.2).
 func (s identitySource) value(r *reqctx.Request) string {
-	switch s.kind {
-	case srcHeader:
-		v, _ := r.HeaderValue(s.name)
-		return v
-	case srcQuery:
-		v, _ := r.QueryValue(s.name)
-		return v
-	case srcStageVariable:
-		return r.StageVariables[s.name]
-	case srcContext:
-		return contextValue(r, s.name)
-	}
-	return ""
+	v, _ := s.Value(r)
+	return v
 }
 
-func contextValue(r *reqctx.Request, name string) string {
-	switch name {
-	case "httpMethod":
-		return r.Method
-	case "path":
-		return "/" + r.Stage + r.Path
-	case "resourcePath":
-		return r.ResourcePath
-	case "resourceId":
-		return r.ResourceID
-	case "stage":
-		return r.Stage
-	case "requestId":
-		return r.ID
-	case "identity.sourceIp":
-		return r.SourceIP
-	case "identity.userAgent":
-		v, _ := r.HeaderValue("User-Agent")
-		return v
-	case "protocol":
-		return r.Protocol
-	case "domainName":
-		return r.Host
-	}
-	return ""
+// conflict reports a single-value header source sent on several lines with
+// different values. The token, the cache key and the event's headers map
+// all read the last line, but a backend may read the first: such a request
+// is refused before the authorizer runs, so that no value reaches an
+// integration that the authorizer did not see.
+func (s identitySource) conflict(r *reqctx.Request) bool {
+	return s.Kind == reqctx.ExprHeader && r.HeaderConflict(s.Name)
 }
 
 // cacheIdentity joins identity values length-prefixed, so that no two

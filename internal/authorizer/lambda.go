@@ -116,7 +116,7 @@ func NewLambda(api *apimodel.API, a *apimodel.Authorizer, fn *apimodel.Function,
 	l.sources = srcs
 	switch a.Type {
 	case apimodel.AuthorizerToken:
-		if len(srcs) != 1 || srcs[0].kind != srcHeader {
+		if len(srcs) != 1 || !srcs[0].isHeader() {
 			return nil, fmt.Errorf("authorizer %s: a TOKEN authorizer needs exactly one method.request.header.X identity source, got %q", a.ID, a.IdentitySource)
 		}
 		if a.IdentityValidationExpression != "" {
@@ -179,6 +179,10 @@ type lambdaOutcome struct {
 func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger) (*lambdaOutcome, error) {
 	values := make([]string, len(l.sources))
 	for i, s := range l.sources {
+		if s.conflict(r) {
+			log.Debug("identity source sent with different values; 401 without invoking the authorizer", "authorizer", l.auth.ID, "source", s.Source)
+			return nil, gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "identity source %s was sent on several lines with different values", s.Source)
+		}
 		values[i] = s.value(r)
 	}
 	// Identity sources are checked before anything else; a failure is 401
@@ -188,8 +192,8 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	if l.auth.Type == apimodel.AuthorizerToken || l.ttl > 0 {
 		for i, v := range values {
 			if v == "" {
-				log.Debug("identity source missing or empty; 401 without invoking the authorizer", "authorizer", l.auth.ID, "source", l.sources[i].expr)
-				return nil, gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "identity source %s is missing or empty", l.sources[i].expr)
+				log.Debug("identity source missing or empty; 401 without invoking the authorizer", "authorizer", l.auth.ID, "source", l.sources[i].Source)
+				return nil, gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "identity source %s is missing or empty", l.sources[i].Source)
 			}
 		}
 	}
@@ -280,7 +284,7 @@ func (l *Lambda) describeIdentity(values []string) string {
 	}
 	parts := make([]string, len(values))
 	for i, v := range values {
-		parts[i] = l.sources[i].expr + "=" + mask(v)
+		parts[i] = l.sources[i].Source + "=" + mask(v)
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }
@@ -290,7 +294,7 @@ func (l *Lambda) describeIdentity(values []string) string {
 func (l *Lambda) invoke(ctx context.Context, r *reqctx.Request, log *slog.Logger) (authcache.Entry, error) {
 	var payload []byte
 	if l.auth.Type == apimodel.AuthorizerToken {
-		tok, _ := r.HeaderValue(l.sources[0].name)
+		tok := l.sources[0].value(r)
 		payload = lambdaevent.TokenAuthorizerEvent(tok, r.MethodARN)
 	} else {
 		p, err := lambdaevent.RequestAuthorizerEvent(r, l.event)

@@ -41,7 +41,7 @@ func allowPolicy(principal, resource string) []byte {
 }
 
 func request(verb, path, token string) *reqctx.Request {
-	r := &reqctx.Request{ID: "req-1", Method: verb, Path: path, RawPath: path, Stage: "prod", Time: time.Unix(1_800_000_000, 0)}
+	r := &reqctx.Request{ID: "req-1", Method: verb, Path: path, DecodedPath: path, Stage: "prod", Time: time.Unix(1_800_000_000, 0)}
 	if token != "" {
 		r.Headers = []reqctx.Header{{Name: "authorization", Value: token}}
 	}

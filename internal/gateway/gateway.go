@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -66,6 +67,7 @@ type Gateway struct {
 	log      *slog.Logger
 	upstream integration.Upstream
 	now      func() time.Time
+	edge     reqctx.Edge
 	// apis is swapped whole on reload; the listener of API i serves
 	// apis.Load()[i].
 	apis atomic.Pointer[[]*compiledAPI]
@@ -73,7 +75,8 @@ type Gateway struct {
 
 // New compiles every API of m. Any error leaves nothing running.
 func New(m *apimodel.Model, opts Options) (*Gateway, error) {
-	g := &Gateway{opts: opts, log: opts.Logger, upstream: opts.Upstream, now: opts.Now}
+	g := &Gateway{opts: opts, log: opts.Logger, upstream: opts.Upstream, now: opts.Now,
+		edge: reqctx.Edge{TrustedProxies: opts.TrustedProxies}}
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
 	}
@@ -188,8 +191,7 @@ func (l fasthttpLogger) Printf(format string, args ...any) {
 // is API Gateway's 413 REQUEST_TOO_LARGE; anything else a 400.
 func (g *Gateway) serveError(i int, ctx *fasthttp.RequestCtx, err error) {
 	c := (*g.apis.Load())[i]
-	r := &reqctx.Request{Time: g.now()}
-	r.ID, r.ExtendedID = reqctx.NewIDs()
+	r, _ := g.edge.New(reqctx.Incoming{Time: g.now(), Target: "/"})
 	var ge *gwresponse.Error
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
 		ge = gwresponse.TooLarge(errBodyTooLarge)
@@ -205,7 +207,7 @@ func (g *Gateway) serveError(i int, ctx *fasthttp.RequestCtx, err error) {
 func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	c := (*g.apis.Load())[i]
 	start := g.now()
-	r := g.newRequest(ctx, start)
+	r, reqErr := g.edge.New(incoming(ctx, start))
 	log := execLog{l: g.log, id: r.ID, on: g.log.Enabled(context.Background(), slog.LevelInfo)}
 	route := ""
 	status := 0
@@ -228,7 +230,9 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	}()
 	var m *integration.Response
 	var err error
-	if readBody(ctx, r) {
+	if reqErr != nil {
+		err = refusal(reqErr)
+	} else if readBody(ctx, r) {
 		m, err = g.pipeline(c, r, log, &route, &ctx.Response)
 	} else {
 		ctx.SetConnectionClose()
@@ -239,6 +243,7 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 			status = ctx.Response.StatusCode()
 			ctx.Response.Header.Set("x-amzn-RequestId", r.ID)
 			ctx.Response.Header.Set("x-amz-apigw-id", r.ExtendedID)
+			ctx.Response.Header.Set("X-Amzn-Trace-Id", r.TraceID)
 			return
 		}
 		status = m.Status
@@ -272,45 +277,55 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 // error.
 func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route *string, out *fasthttp.Response) (*integration.Response, error) {
 	ctx := context.Background()
-	// 1. Stage: /{stage}/... unless one stage is mounted at "/". An unknown
-	// stage is 403 Forbidden (D13); "/{stage}" without a trailing slash
-	// has no resource (spec §12.3).
-	wire := r.WirePath
+	// 1. Stage: /{stage}/... unless one stage is mounted at "/". The path is
+	// made canonical first, once, and only its canonical spellings are read
+	// from here on (reqctx.CanonicalPath): the router, the method ARN, the
+	// events and the backend URL can never disagree about the path. An
+	// unknown stage is 403 Forbidden (D13); "/{stage}" without a trailing
+	// slash has no resource (spec §12.3).
+	decoded, encoded, trailing, perr := reqctx.CanonicalPath(r.WirePath)
+	if perr != nil {
+		return nil, refusal(perr)
+	}
 	var st *stage
 	if g.opts.MountStage != "" {
 		st = c.stages[g.opts.MountStage]
-		r.RawPath = wire
 	} else {
-		rest := strings.TrimPrefix(wire, "/")
-		name, _, hasSlash := strings.Cut(rest, "/")
+		name, rest, hasRest := strings.Cut(decoded[1:], "/")
 		st = c.stages[name]
 		if st == nil {
 			return nil, &gwresponse.Error{Type: gwresponse.Default4XX, Status: 403, Message: "Forbidden", ErrorType: "ForbiddenException",
 				Cause: fmt.Errorf("no stage %q", name)}
 		}
-		if !hasSlash {
+		if !hasRest && !trailing {
 			r.Stage = st.name
 			return nil, gwresponse.Errorf(gwresponse.MissingAuthenticationToken, gwresponse.MissingAuthTokenMessage, "request to the stage without a trailing slash")
 		}
-		r.RawPath = rest[len(name):] // "/" and the rest, without a copy
+		// A stage name holds only letters, digits, '-' and '_', which are
+		// spelled the same decoded and encoded.
+		decoded, encoded = "/"+rest, encoded[1+len(name):]
+		if !hasRest {
+			decoded, encoded = "/", "/"
+		}
 	}
 	r.Stage = st.name
 	r.StageVariables = st.variables
-	r.Path = unescapePath(r.RawPath)
+	r.APIID, r.AccountID = c.api.ID, c.api.AccountID
+	r.Path, r.DecodedPath = encoded, decoded
 
 	// 2. Resource and method (spec §12.3): no match is 403 Missing
 	// Authentication Token, never 404 or 405.
 	var pbuf [4]routerParam
-	res, mm, params, found := c.tree.Match(r.Method, r.RawPath, pbuf[:0])
+	res, mm, params, found := c.tree.Match(r.Method, r.DecodedPath, pbuf[:0])
 	if !found || mm == nil {
 		// With a non-SigV4 Authorization header, API Gateway answers with
 		// the header's SigV4 parse error instead (spec §5).
 		if msg, ok := sigv4.IncompleteAuthorization(r); ok {
 			return nil, &gwresponse.Error{Type: gwresponse.MissingAuthenticationToken, Message: msg, ErrorType: "IncompleteSignatureException",
-				Cause: fmt.Errorf("no method %s on a resource matching %s", r.Method, r.RawPath)}
+				Cause: fmt.Errorf("no method %s on a resource matching %s", r.Method, r.Path)}
 		}
 		return nil, gwresponse.Errorf(gwresponse.MissingAuthenticationToken, gwresponse.MissingAuthTokenMessage,
-			"no method %s on a resource matching %s", r.Method, r.RawPath)
+			"no method %s on a resource matching %s", r.Method, r.Path)
 	}
 	m := c.methods[mm]
 	*route = m.label
@@ -322,7 +337,13 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 			r.PathParams[p.Name] = p.Value
 		}
 	}
-	r.MethodARN = apimodel.MethodARN(c.api.Region, c.api.AccountID, c.api.ID, st.name, r.Method, r.RawPath)
+	r.MethodARN = apimodel.MethodARN(c.api.Region, c.api.AccountID, c.api.ID, st.name, r.Method, r.Path)
+	// The limits page: with authorization on a method, a method ARN over
+	// 1,600 bytes (long path parameter values) is answered 414.
+	if m.authorize != nil && len(r.MethodARN) > maxMethodARN {
+		return nil, &gwresponse.Error{Type: gwresponse.Default4XX, Status: 414, Message: "Request-URI Too Long",
+			Cause: fmt.Errorf("method ARN of %d bytes is over the %d-byte limit", len(r.MethodARN), maxMethodARN)}
+	}
 
 	// 3. Stage and method throttling, after routing and before
 	// authorization (D18).
@@ -414,28 +435,45 @@ func internProtocol(b []byte) string {
 	return string(b)
 }
 
-func (g *Gateway) newRequest(ctx *fasthttp.RequestCtx, now time.Time) *reqctx.Request {
+// incoming reads what the listener received into plain values; the one
+// request every stage reads is built from them by reqctx.Edge.New.
+func incoming(ctx *fasthttp.RequestCtx, now time.Time) reqctx.Incoming {
 	req := &ctx.Request
-	r := &reqctx.Request{
-		Time:     now,
+	target := req.URI().PathOriginal()
+	if i := bytes.IndexByte(target, '?'); i >= 0 {
+		target = target[:i]
+	}
+	in := reqctx.Incoming{
 		Method:   internVerb(req.Header.Method()),
-		WirePath: string(req.URI().PathOriginal()),
-		RawQuery: string(req.URI().QueryString()),
-		Host:     string(req.Host()),
+		Target:   string(target),
+		Query:    string(req.URI().QueryString()),
 		Protocol: internProtocol(req.Header.Protocol()),
 		Secure:   ctx.IsTLS(),
+		Time:     now,
+		Headers:  copyHeaders(&req.Header),
 	}
-	r.ID, r.ExtendedID = reqctx.NewIDs()
-	if i := strings.IndexByte(r.WirePath, '?'); i >= 0 {
-		r.WirePath = r.WirePath[:i]
+	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
+		in.Peer, _ = netip.AddrFromSlice(a.IP)
 	}
-	if r.WirePath == "" {
-		r.WirePath = "/"
+	if a, ok := ctx.LocalAddr().(*net.TCPAddr); ok {
+		in.Port = a.Port
 	}
-	r.Query = reqctx.ParseQuery(r.RawQuery)
-	r.Headers = copyHeaders(&req.Header)
-	r.SourceIP = g.sourceIP(ctx, r)
-	return r
+	return in
+}
+
+// maxMethodARN is the method ARN length limit of API Gateway's quotas page.
+const maxMethodARN = 1600
+
+// refusal renders what reqctx refuses to interpret: a verb API Gateway does
+// not serve matches no method (403 Missing Authentication Token, as for
+// any method the API lacks); a path whose meaning differs between servers
+// is a 400.
+func refusal(err error) error {
+	var ve *reqctx.VerbError
+	if errors.As(err, &ve) {
+		return gwresponse.Errorf(gwresponse.MissingAuthenticationToken, gwresponse.MissingAuthTokenMessage, "%v", err)
+	}
+	return &gwresponse.Error{Type: gwresponse.Default4XX, Status: 400, Message: "Bad Request", ErrorType: "BadRequestException", Cause: err}
 }
 
 var errBodyTooLarge = fmt.Errorf("request body over %d bytes", MaxBodyBytes)
@@ -469,69 +507,32 @@ func readBody(ctx *fasthttp.RequestCtx, r *reqctx.Request) bool {
 	return true
 }
 
-// copyHeaders copies the request's header lines, in order and with their
-// names as sent, into one backing string: one allocation for all of them
-// instead of two per header.
+// copyHeaders copies the request's header lines, in order, with their
+// names exactly as sent and every line kept (Host, Content-Type, Cookie and
+// the other headers fasthttp parses into fields of their own included),
+// into one backing string: one allocation for all of them instead of two
+// per header. fasthttp validated the lines while parsing them.
 func copyHeaders(h *fasthttp.RequestHeader) []reqctx.Header {
 	n, size := 0, 0
-	for k, v := range h.All() {
+	for k, v := range h.AllInOrder() {
 		n++
 		size += len(k) + len(v)
 	}
 	buf := make([]byte, 0, size)
-	for k, v := range h.All() {
+	for k, v := range h.AllInOrder() {
 		buf = append(buf, k...)
 		buf = append(buf, v...)
 	}
 	all := string(buf)
 	out := make([]reqctx.Header, 0, n)
 	off := 0
-	for k, v := range h.All() {
+	for k, v := range h.AllInOrder() {
 		name := all[off : off+len(k)]
 		off += len(k)
 		out = append(out, reqctx.Header{Name: name, Value: all[off : off+len(v)]})
 		off += len(v)
 	}
 	return out
-}
-
-// sourceIP is the peer address unless the peer is a trusted proxy, in
-// which case the right-most untrusted X-Forwarded-For hop is used.
-func (g *Gateway) sourceIP(ctx *fasthttp.RequestCtx, r *reqctx.Request) string {
-	peer := ctx.RemoteIP()
-	ip := peer.String()
-	if len(g.opts.TrustedProxies) == 0 {
-		return ip
-	}
-	addr, ok := netip.AddrFromSlice(peer)
-	if !ok || !g.trusted(addr.Unmap()) {
-		return ip
-	}
-	xff, ok := r.HeaderValue("X-Forwarded-For")
-	if !ok {
-		return ip
-	}
-	hops := strings.Split(xff, ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		h := strings.TrimSpace(hops[i])
-		a, err := netip.ParseAddr(h)
-		if err != nil {
-			return ip
-		}
-		if !g.trusted(a.Unmap()) || i == 0 {
-			return a.String()
-		}
-	}
-	return ip
-}
-
-func (g *Gateway) trusted(a netip.Addr) bool {
-	for _, p := range g.opts.TrustedProxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
 }
 
 func writeGatewayResponse(ctx *fasthttp.RequestCtx, resp gwresponse.Response) {
@@ -556,6 +557,7 @@ func writeIntegrationResponse(ctx *fasthttp.RequestCtx, r *reqctx.Request, resp 
 	}
 	h.Set("x-amzn-RequestId", r.ID)
 	h.Set("x-amz-apigw-id", r.ExtendedID)
+	h.Set("X-Amzn-Trace-Id", r.TraceID)
 	ctx.SetBody(resp.Body)
 }
 

@@ -24,7 +24,8 @@ func testModel(backend string) *apimodel.Model {
 	proxy := &apimodel.Resource{ID: "prx001", Path: "/{proxy+}", Methods: map[string]*apimodel.Method{
 		"ANY": {HTTPMethod: "ANY", AuthorizationType: "NONE", Integration: &apimodel.Integration{
 			Type: apimodel.IntegrationHTTPProxy, URI: "${stageVariables.backend}/{proxy}",
-			RequestParameters: map[string]string{"integration.request.header.x-stage": "context.stage"},
+			RequestParameters: map[string]string{"integration.request.header.x-stage": "context.stage",
+				"integration.request.path.proxy": "method.request.path.proxy"},
 		}},
 		"OPTIONS": {HTTPMethod: "OPTIONS", AuthorizationType: "NONE", Integration: &apimodel.Integration{
 			Type:             apimodel.IntegrationMock,

@@ -90,43 +90,21 @@ func (g *Gateway) TestInvoke(ctx context.Context, apiID, resourceID, verb string
 		return TestResponse{}, ErrNoMethod
 	}
 
-	rawPath, rawQuery, _ := strings.Cut(in.PathWithQueryString, "?")
-	if rawPath == "" {
-		rawPath = res.Path
-	}
-	if !strings.HasPrefix(rawPath, "/") {
-		rawPath = "/" + rawPath
-	}
-	params, ok := matchTemplate(res.Path, rawPath)
-	if !ok {
-		return TestResponse{}, fmt.Errorf("%w: %s is not a path of %s", ErrBadPath, rawPath, res.Path)
+	path := in.PathWithQueryString
+	if p, _, _ := strings.Cut(path, "?"); p == "" {
+		path = res.Path + path
 	}
 	method := verb
 	if method == apimodel.AnyMethod {
 		// An ANY method is tried with the verb a browser would send.
 		method = "GET"
 	}
-	r := &reqctx.Request{
-		Time:           g.now(),
-		Method:         method,
-		WirePath:       "/" + TestInvokeStage + rawPath,
-		RawPath:        rawPath,
-		Path:           unescapePath(rawPath),
-		RawQuery:       rawQuery,
-		Query:          reqctx.ParseQuery(rawQuery),
-		Headers:        in.Headers,
-		Body:           in.Body,
-		Protocol:       "HTTP/1.1",
-		SourceIP:       TestInvokeSourceIP,
-		Stage:          TestInvokeStage,
-		StageVariables: in.StageVariables,
-		ResourcePath:   res.Path,
-		ResourceID:     res.ID,
-		PathParams:     params,
+	r, got, err := g.simulate(c, SimulatedRequest{Stage: TestInvokeStage, Method: method, PathWithQueryString: path,
+		Headers: in.Headers, Body: in.Body, StageVariables: in.StageVariables})
+	if err != nil || got != res {
+		return TestResponse{}, fmt.Errorf("%w: %s is not a path of %s", ErrBadPath, path, res.Path)
 	}
-	r.ID, r.ExtendedID = reqctx.NewIDs()
-	r.Host, _ = r.HeaderValue("Host")
-	r.MethodARN = apimodel.MethodARN(c.api.Region, c.api.AccountID, c.api.ID, TestInvokeStage, method, rawPath)
+	params := r.PathParams
 
 	// The lines of API Gateway's test-invoke execution log (spec §12.6).
 	log.Info("Starting execution for request: " + r.ID)
@@ -158,46 +136,68 @@ func (g *Gateway) TestInvoke(ctx context.Context, apiID, resourceID, verb string
 	return TestResponse{Status: resp.Status, Headers: headers, Body: resp.Body}, nil
 }
 
-// matchTemplate matches a concrete path against a resource path template
-// ("/users/{id}", "/{proxy+}") and returns the path parameters, unescaped.
-func matchTemplate(tmpl, rawPath string) (map[string]string, bool) {
-	ts := splitPath(tmpl)
-	ps := splitPath(rawPath)
-	var params map[string]string
-	set := func(k, v string) {
-		if params == nil {
-			params = map[string]string{}
-		}
-		params[k] = unescapePath(v)
-	}
-	for i, t := range ts {
-		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "+}") {
-			if i >= len(ps) {
-				return nil, false
-			}
-			set(t[1:len(t)-2], strings.Join(ps[i:], "/"))
-			return params, true
-		}
-		if i >= len(ps) {
-			return nil, false
-		}
-		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
-			set(t[1:len(t)-1], ps[i])
-			continue
-		}
-		if t != ps[i] && t != unescapePath(ps[i]) {
-			return nil, false
-		}
-	}
-	return params, len(ps) == len(ts)
+// SimulatedRequest is a request that a management call stands for
+// (TestInvokeMethod, TestInvokeAuthorizer): no client sent it, but it is
+// built, made canonical and routed exactly like one.
+type SimulatedRequest struct {
+	Stage  string
+	Method string
+	// PathWithQueryString is the path below the stage with its query.
+	PathWithQueryString string
+	Headers             []reqctx.Header
+	Body                []byte
+	StageVariables      map[string]string
+	// SourceIP replaces the test-invoke source address when set.
+	SourceIP string
 }
 
-func splitPath(p string) []string {
-	p = strings.Trim(p, "/")
-	if p == "" {
-		return nil
+// Simulate builds the request of a management call against API apiID with
+// the listener's own edge, canonical path and compiled router. The
+// resource is nil when no resource matches the path.
+func (g *Gateway) Simulate(apiID string, in SimulatedRequest) (*reqctx.Request, *apimodel.Resource, error) {
+	for _, c := range *g.apis.Load() {
+		if c.api.ID == apiID {
+			return g.simulate(c, in)
+		}
 	}
-	return strings.Split(p, "/")
+	return nil, nil, ErrNoAPI
+}
+
+func (g *Gateway) simulate(c *compiledAPI, in SimulatedRequest) (*reqctx.Request, *apimodel.Resource, error) {
+	target, query, _ := strings.Cut(in.PathWithQueryString, "?")
+	if !strings.HasPrefix(target, "/") {
+		target = "/" + target
+	}
+	r, err := g.edge.New(reqctx.Incoming{Method: in.Method, Target: target, Query: query, Headers: in.Headers,
+		Body: in.Body, Protocol: "HTTP/1.1", Time: g.now()})
+	if err != nil {
+		return r, nil, err
+	}
+	r.SourceIP = TestInvokeSourceIP
+	if in.SourceIP != "" {
+		r.SourceIP = in.SourceIP
+	}
+	decoded, encoded, _, err := reqctx.CanonicalPath(target)
+	if err != nil {
+		return r, nil, err
+	}
+	r.Stage, r.StageVariables = in.Stage, in.StageVariables
+	r.APIID, r.AccountID = c.api.ID, c.api.AccountID
+	r.Path, r.DecodedPath = encoded, decoded
+	r.MethodARN = apimodel.MethodARN(c.api.Region, c.api.AccountID, c.api.ID, in.Stage, r.Method, r.Path)
+	var pbuf [4]routerParam
+	res, _, params, found := c.tree.Match(r.Method, r.DecodedPath, pbuf[:0])
+	if !found {
+		return r, nil, nil
+	}
+	r.ResourcePath, r.ResourceID = res.Path, res.ID
+	for _, p := range params {
+		if r.PathParams == nil {
+			r.PathParams = make(map[string]string, len(params))
+		}
+		r.PathParams[p.Name] = p.Value
+	}
+	return r, res, nil
 }
 
 // formatMap prints a map as API Gateway's execution log does: {a=1, b=2}.

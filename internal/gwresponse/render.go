@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
@@ -242,22 +241,18 @@ type vars struct {
 	r   *reqctx.Request
 }
 
-// source resolves a header mapping expression.
+// source resolves a header mapping expression. Request expressions go to
+// the request's one resolver (reqctx.Expr); only $context.error.* and the
+// API's own ids, which a response knows and a request may not, are read
+// here.
 func (v vars) source(expr string) (string, bool) {
-	r := v.r
-	if r == nil {
+	if name, ok := strings.CutPrefix(expr, "context."); ok {
+		return v.lookup("context", name)
+	}
+	if v.r == nil {
 		return "", false
 	}
-	if strings.HasPrefix(expr, "method.request.") {
-		return r.MethodRequestParam(expr)
-	}
-	switch {
-	case strings.HasPrefix(expr, "stageVariables."):
-		return v.lookup("stageVariables", expr[len("stageVariables."):])
-	case strings.HasPrefix(expr, "context."):
-		return v.lookup("context", expr[len("context."):])
-	}
-	return "", false
+	return v.r.Resolve(expr)
 }
 
 func (v vars) lookup(root, path string) (string, bool) {
@@ -292,66 +287,7 @@ func (v vars) lookup(root, path string) (string, bool) {
 	if r == nil {
 		return "", false
 	}
-	switch path {
-	case "requestId":
-		return r.ID, true
-	case "extendedRequestId":
-		return r.ExtendedID, true
-	case "stage":
-		return r.Stage, true
-	case "httpMethod":
-		return r.Method, true
-	case "resourcePath":
-		return r.ResourcePath, true
-	case "resourceId":
-		return r.ResourceID, true
-	case "path":
-		return "/" + r.Stage + r.Path, true
-	case "protocol":
-		return r.Protocol, true
-	case "domainName":
-		return r.Host, true
-	case "requestTime":
-		return r.Time.UTC().Format("02/Jan/2006:15:04:05 -0700"), true
-	case "requestTimeEpoch":
-		return strconv.FormatInt(r.Time.UnixMilli(), 10), true
-	case "identity.sourceIp":
-		return r.SourceIP, true
-	case "identity.userAgent":
-		ua, _ := r.HeaderValue("User-Agent")
-		return ua, true
-	case "identity.apiKey":
-		return r.Identity.APIKey, true
-	case "identity.apiKeyId":
-		return r.Identity.APIKeyID, true
-	case "identity.accessKey":
-		return r.Identity.AccessKey, true
-	case "identity.accountId":
-		return r.Identity.AccountID, true
-	case "identity.caller":
-		return r.Identity.Caller, true
-	case "identity.user":
-		return r.Identity.User, true
-	case "identity.userArn":
-		return r.Identity.UserARN, true
-	}
-	if key, ok := strings.CutPrefix(path, "authorizer."); ok && r.Authorizer != nil {
-		a := r.Authorizer
-		if key == "principalId" {
-			return a.PrincipalID, true
-		}
-		if claim, ok := strings.CutPrefix(key, "claims."); ok {
-			val, ok := a.Claims[claim]
-			return val, ok
-		}
-		if val, ok := a.Context[key]; ok {
-			if val == nil {
-				return "", true
-			}
-			return *val, true
-		}
-	}
-	return "", false
+	return r.ContextVar(path)
 }
 
 // jsonString quotes s as a JSON string literal ($context.error.messageString

@@ -22,7 +22,7 @@ func testRequest() *reqctx.Request {
 	return &reqctx.Request{
 		ID: "c0ffee00-0000-4000-8000-000000000001", ExtendedID: "Ab1Cd2Ef3Gh4=",
 		Time:   time.Date(2026, 6, 15, 5, 56, 21, 0, time.UTC),
-		Method: "GET", Path: "/users/43/info", RawPath: "/users/43/info",
+		Method: "GET", Path: "/users/43/info", DecodedPath: "/users/43/info",
 		Query:          []reqctx.Param{{Name: "q", Value: "1"}},
 		Headers:        []reqctx.Header{{Name: "origin", Value: "https://app.example.com"}, {Name: "Accept", Value: "*/*"}},
 		Stage:          "prod",

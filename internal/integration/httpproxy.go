@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,12 +40,21 @@ func NewUpstream() *fasthttp.Client {
 
 // HTTPProxy is an HTTP_PROXY integration.
 type HTTPProxy struct {
-	uri        string // template with {param} and ${stageVariables.x}
-	method     string // "" = the request's verb
-	timeout    time.Duration
-	params     map[string]string // integration.request.* → source
-	upstream   Upstream
-	forwardFor bool
+	uri     string // template with {param} and ${stageVariables.x}
+	method  string // "" = the request's verb
+	timeout time.Duration
+	// path, header and query are the integration request parameters,
+	// parsed once: integration.request.path.X fills the URI's {X}, the
+	// others set a header or query parameter.
+	path, header, query []mapping
+	upstream            Upstream
+}
+
+// mapping is one integration request parameter: a target name and the
+// request expression that fills it.
+type mapping struct {
+	name string
+	src  reqctx.Expr
 }
 
 // NewHTTPProxy compiles an HTTP_PROXY integration.
@@ -65,34 +76,86 @@ func NewHTTPProxy(in *apimodel.Integration, upstream Upstream) (*HTTPProxy, erro
 	if m == apimodel.AnyMethod {
 		m = ""
 	}
-	return &HTTPProxy{uri: u, method: m, timeout: timeout, params: in.RequestParameters, upstream: upstream, forwardFor: true}, nil
+	h := &HTTPProxy{uri: u, method: m, timeout: timeout, upstream: upstream}
+	names := make([]string, 0, len(in.RequestParameters))
+	for k := range in.RequestParameters {
+		names = append(names, k)
+	}
+	sort.Strings(names) // one order, so that two mappings of a header apply the same way every time
+	for _, k := range names {
+		src, err := reqctx.ParseExpr(in.RequestParameters[k], true)
+		if err != nil {
+			return nil, fmt.Errorf("request parameter %s: %w", k, err)
+		}
+		switch {
+		case strings.HasPrefix(k, "integration.request.path."):
+			h.path = append(h.path, mapping{k[len("integration.request.path."):], src})
+		case strings.HasPrefix(k, "integration.request.header."):
+			h.header = append(h.header, mapping{k[len("integration.request.header."):], src})
+		case strings.HasPrefix(k, "integration.request.querystring."):
+			h.query = append(h.query, mapping{k[len("integration.request.querystring."):], src})
+		default:
+			return nil, fmt.Errorf("request parameter %s: want integration.request.{path,header,querystring}.NAME", k)
+		}
+	}
+	return h, nil
 }
 
-// targetURL substitutes path parameters and stage variables.
-func (h *HTTPProxy) targetURL(r *reqctx.Request) string {
+// mapsHeader reports whether a header mapping with a value for r sets name.
+func (h *HTTPProxy) mapsHeader(r *reqctx.Request, name string) bool {
+	for _, m := range h.header {
+		if strings.EqualFold(name, m.name) {
+			if _, ok := m.src.Value(r); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// errIllegalPath is API Gateway's answer to a URI placeholder that no
+// integration.request.path mapping fills: the literal "{proxy}" is not a
+// valid URL (AWS Knowledge Center, "Illegal character in path" for proxy
+// resources).
+var errIllegalPath = errors.New("Execution failed due to configuration error: Illegal character in path")
+
+// targetURL substitutes stage variables and the mapped path parameters.
+// Only integration.request.path mappings fill the URI's {name}
+// placeholders, as on AWS. A value is escaped the canonical way
+// (reqctx.EscapeSegment); a greedy value keeps its slashes as separators:
+// the router split the path at exactly those slashes, so the backend
+// receives the path the authorizer was asked about, and a value can never
+// smuggle in an encoded slash or dot segment.
+func (h *HTTPProxy) targetURL(r *reqctx.Request) (string, error) {
 	out := h.uri
 	if strings.Contains(out, "${stageVariables.") {
 		for k, v := range r.StageVariables {
 			out = strings.ReplaceAll(out, "${stageVariables."+k+"}", v)
 		}
 	}
-	if strings.IndexByte(out, '{') >= 0 {
-		for k, v := range r.PathParams {
-			// A greedy parameter keeps its slashes; every other value is
-			// escaped again, since the router unescaped it.
-			esc := url.PathEscape(v)
-			if strings.Contains(v, "/") {
-				esc = escapeGreedy(v)
+	if p, _, _ := strings.Cut(out, "?"); strings.IndexByte(p, '{') >= 0 {
+		for _, m := range h.path {
+			v, ok := m.src.Value(r)
+			if !ok {
+				continue
 			}
-			out = strings.ReplaceAll(out, "{"+k+"}", esc)
-			out = strings.ReplaceAll(out, "{"+k+"+}", esc)
+			// A path parameter's value is made of canonical segments (a
+			// greedy one holds several); any other source is one opaque
+			// segment, and a bare dot segment would climb the backend's tree.
+			var esc string
+			switch {
+			case m.src.Kind == reqctx.ExprPath:
+				esc = reqctx.EscapePath(v)
+			case v == "." || v == "..":
+				return "", errIllegalPath
+			default:
+				esc = reqctx.EscapeSegment(v)
+			}
+			out = strings.ReplaceAll(out, "{"+m.name+"}", esc)
+			out = strings.ReplaceAll(out, "{"+m.name+"+}", esc)
 		}
-		for k, expr := range h.params {
-			if name, ok := strings.CutPrefix(k, "integration.request.path."); ok {
-				if v, ok := paramSource(r, expr); ok {
-					out = strings.ReplaceAll(out, "{"+name+"}", url.PathEscape(v))
-				}
-			}
+		if p, _, _ := strings.Cut(out, "?"); strings.ContainsAny(p, "{}") {
+			return "", errIllegalPath
 		}
 	}
 	if r.RawQuery != "" {
@@ -102,15 +165,7 @@ func (h *HTTPProxy) targetURL(r *reqctx.Request) string {
 			out += "?" + r.RawQuery
 		}
 	}
-	return out
-}
-
-func escapeGreedy(v string) string {
-	parts := strings.Split(v, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
-	}
-	return strings.Join(parts, "/")
+	return out, nil
 }
 
 // Invoke proxies the request and returns the backend's answer unchanged.
@@ -135,35 +190,43 @@ func (h *HTTPProxy) InvokeInto(ctx context.Context, r *reqctx.Request, resp *fas
 	req := fasthttp.AcquireRequest()
 	defer fasthttp.ReleaseRequest(req)
 	req.Header.DisableNormalizing()
-	req.SetRequestURI(h.targetURL(r))
+	target, err := h.targetURL(r)
+	if err != nil {
+		return gwresponse.InternalError(500, err)
+	}
+	req.SetRequestURI(target)
+	method := r.Method
 	if h.method != "" {
-		req.Header.SetMethod(h.method)
-	} else {
-		req.Header.SetMethod(r.Method)
+		method = h.method
 	}
-	for _, hd := range r.Headers {
-		if hopByHop(hd.Name) || strings.EqualFold(hd.Name, "X-Forwarded-For") {
-			continue
+	req.Header.SetMethod(method)
+	// The request's own lines, with the X-Forwarded-* and trace headers
+	// the edge already added (reqctx.Edge.New), minus what belongs to the
+	// client's connection, every name exactly as the client wrote it:
+	// fasthttp's special handling of Host, Content-Type, User-Agent, Cookie
+	// and Content-Length (canonical names, Cookie lines merged) is off, so
+	// those lines are written here. Host comes from the integration URI.
+	req.Header.DisableSpecialHeader()
+	req.Header.Set("Host", string(req.URI().Host()))
+	// A mapped integration.request.header replaces the client's lines of
+	// that name.
+	for _, hd := range reqctx.Forwarded(r.Headers) {
+		if !strings.EqualFold(hd.Name, "Host") && !h.mapsHeader(r, hd.Name) {
+			req.Header.Add(hd.Name, hd.Value)
 		}
-		req.Header.Add(hd.Name, hd.Value)
 	}
-	if h.forwardFor {
-		xff := r.SourceIP
-		if prior, ok := r.HeaderValue("X-Forwarded-For"); ok && prior != "" {
-			xff = prior + ", " + r.SourceIP
+	for _, m := range h.header {
+		if v, ok := m.src.Value(r); ok {
+			req.Header.Add(m.name, v)
 		}
-		req.Header.Set("X-Forwarded-For", xff)
 	}
-	for k, expr := range h.params {
-		if name, ok := strings.CutPrefix(k, "integration.request.header."); ok {
-			if v, ok := paramSource(r, expr); ok {
-				req.Header.Set(name, v)
-			}
-		} else if name, ok := strings.CutPrefix(k, "integration.request.querystring."); ok {
-			if v, ok := paramSource(r, expr); ok {
-				req.URI().QueryArgs().Set(name, v)
-			}
+	for _, m := range h.query {
+		if v, ok := m.src.Value(r); ok {
+			req.URI().QueryArgs().Set(m.name, v)
 		}
+	}
+	if len(r.Body) > 0 || (method != "GET" && method != "HEAD") {
+		req.Header.Set("Content-Length", strconv.Itoa(len(r.Body)))
 	}
 	req.SetBodyRaw(r.Body)
 	timeout := h.timeout

@@ -131,7 +131,7 @@ func (m *Mock) Invoke(_ context.Context, r *reqctx.Request) (*Response, error) {
 	out.Headers = append(out.Headers, reqctx.Header{Name: "Content-Type", Value: orJSON(chosen.mediaType)})
 	out.Headers = append(out.Headers, chosen.headers...)
 	for name, expr := range chosen.dynamic {
-		if v, ok := paramSource(r, expr); ok {
+		if v, ok := r.Resolve(expr); ok {
 			out.Headers = append(out.Headers, reqctx.Header{Name: name, Value: v})
 		}
 	}

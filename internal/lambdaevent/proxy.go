@@ -2,10 +2,8 @@ package lambdaevent
 
 import (
 	"encoding/base64"
-	"net"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 )
@@ -109,7 +107,7 @@ func appendRequestFields(b []byte, r *reqctx.Request, c Context, authorizerEvent
 	b = appendString(b, r.Path)
 	b = appendKey(b, "httpMethod")
 	b = appendString(b, r.Method)
-	b = appendHeaders(b, r.Headers, authorizerEvent)
+	b = appendHeaders(b, reqctx.Forwarded(r.Headers), authorizerEvent)
 	b = appendQuery(b, r.Query, authorizerEvent)
 	b = appendKey(b, "pathParameters")
 	b = appendStringMap(b, r.PathParams, authorizerEvent)
@@ -326,7 +324,7 @@ func appendRequestContext(b []byte, r *reqctx.Request, c Context, withAuthorizer
 	b = appendKey(b, "domainName")
 	b = appendString(b, domain)
 	b = appendKey(b, "domainPrefix")
-	b = appendString(b, domainPrefix(domain))
+	b = appendString(b, reqctx.DomainPrefix(domain))
 	b = appendKey(b, "extendedRequestId")
 	b = appendString(b, r.ExtendedID)
 	b = appendKey(b, "httpMethod")
@@ -355,37 +353,14 @@ func appendRequestContext(b []byte, r *reqctx.Request, c Context, withAuthorizer
 }
 
 // appendContextPath writes requestContext.path, which unlike the event's
-// top-level path includes the stage ("/prod/PythonResource"). It is the
-// path as the client wrote it on the request line when the listener kept
-// that.
+// top-level path includes the stage ("/prod/PythonResource"); both are the
+// canonical path the router matched, so that the path a function reads is
+// the one that was authorized.
 func appendContextPath(b []byte, r *reqctx.Request, stage string) []byte {
-	if r.WirePath != "" {
-		return appendString(b, r.WirePath)
-	}
-	raw := r.RawPath
-	if raw == "" {
-		raw = r.Path
-	}
 	if stage == "" {
-		return appendString(b, raw)
+		return appendString(b, r.Path)
 	}
-	return appendString(b, "/"+stage+raw)
-}
-
-// domainPrefix is $context.domainPrefix, the first label of the domain name;
-// a host that is an IP address (a local listener) is its own prefix.
-func domainPrefix(domain string) string {
-	host := domain
-	if h, _, err := net.SplitHostPort(domain); err == nil {
-		host = h
-	}
-	if net.ParseIP(strings.Trim(host, "[]")) != nil {
-		return host
-	}
-	if i := strings.IndexByte(host, '.'); i >= 0 {
-		return host[:i]
-	}
-	return host
+	return appendString(b, "/"+stage+r.Path)
 }
 
 // appendIdentity writes requestContext.identity with the keys of captured

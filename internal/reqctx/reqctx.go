@@ -27,15 +27,17 @@ type Request struct {
 	// Time is when the request arrived.
 	Time time.Time
 
+	// Method is one of the seven verbs API Gateway serves (see Verb).
 	Method string
 	// WirePath is the path exactly as on the request line, before the stage
-	// prefix was removed (what a SigV4 client signed).
+	// prefix was removed: what a SigV4 client signed, and nothing else.
 	WirePath string
-	// RawPath is the path below the stage as received (still escaped),
-	// always starting with "/".
-	RawPath string
-	// Path is RawPath unescaped.
+	// Path is the canonical path below the stage, percent-encoded the one
+	// canonical way (CanonicalPath): what the method ARN, the Lambda
+	// event's path and an HTTP backend's URL carry.
 	Path string
+	// DecodedPath is Path decoded: what the router matched.
+	DecodedPath string
 	// RawQuery is the query string without '?'.
 	RawQuery string
 	// Query is RawQuery parsed once, in order.
@@ -48,10 +50,14 @@ type Request struct {
 	Protocol string // "HTTP/1.1"
 	// SourceIP is the peer address, or the trusted X-Forwarded-For hop.
 	SourceIP string
+	// TraceID is the X-Amzn-Trace-Id value the request carries on.
+	TraceID string
 	// Secure is true when the request arrived over TLS.
 	Secure bool
 
 	// Set by the gateway once the stage is resolved.
+	APIID          string
+	AccountID      string
 	Stage          string
 	StageVariables map[string]string
 	// Set by the router.
@@ -94,15 +100,38 @@ type Identity struct {
 	APIKeyID  string
 }
 
-// HeaderValue returns the first value of the named header, compared
-// case-insensitively, and whether it was present.
+// HeaderValue returns the value of the named header, compared
+// case-insensitively, and whether it was present. A header sent on several
+// lines gives its last line, the value API Gateway puts in the event's
+// single-value headers map; every single-value lookup (identity sources,
+// method.request.header.X, $context) reads it through here, so that what an
+// authorizer saw and what a function reads in event.headers agree.
 func (r *Request) HeaderValue(name string) (string, bool) {
-	for i := range r.Headers {
+	for i := len(r.Headers) - 1; i >= 0; i-- {
 		if strings.EqualFold(r.Headers[i].Name, name) {
 			return r.Headers[i].Value, true
 		}
 	}
 	return "", false
+}
+
+// HeaderConflict reports whether the named header was sent on several lines
+// with different values. Such a header is refused where it identifies the
+// caller: the single-value reading (the last line) and a backend that reads
+// the first line would otherwise see different callers.
+func (r *Request) HeaderConflict(name string) bool {
+	first, seen := "", false
+	for i := range r.Headers {
+		if !strings.EqualFold(r.Headers[i].Name, name) {
+			continue
+		}
+		if !seen {
+			first, seen = r.Headers[i].Value, true
+		} else if r.Headers[i].Value != first {
+			return true
+		}
+	}
+	return false
 }
 
 // QueryValue returns the last value of the named query parameter, as API
@@ -146,22 +175,4 @@ func unescape(s string) string {
 		return s
 	}
 	return u
-}
-
-// MethodRequestParam resolves an API Gateway method request parameter
-// expression — method.request.header.X (case-insensitive),
-// method.request.querystring.X or method.request.path.X — as mapping
-// expressions and gateway-response header mappings read it. ok is false
-// for other expressions and for parameters the request lacks.
-func (r *Request) MethodRequestParam(expr string) (string, bool) {
-	switch {
-	case strings.HasPrefix(expr, "method.request.header."):
-		return r.HeaderValue(expr[len("method.request.header."):])
-	case strings.HasPrefix(expr, "method.request.querystring."):
-		return r.QueryValue(expr[len("method.request.querystring."):])
-	case strings.HasPrefix(expr, "method.request.path."):
-		v, ok := r.PathParams[expr[len("method.request.path."):]]
-		return v, ok
-	}
-	return "", false
 }

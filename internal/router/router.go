@@ -9,7 +9,6 @@ package router
 
 import (
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -163,12 +162,13 @@ func splitTemplate(p string) []string {
 	return strings.Split(p, "/")
 }
 
-// Match finds the resource for rawPath (escaped, as received, starting with
-// "/") and the method for verb. params receives the path parameters; pass a
+// Match finds the resource for path (the canonical decoded path of
+// reqctx.CanonicalPath, starting with "/": no escapes, no empty or dot
+// segments) and the method for verb. params receives the path parameters; pass a
 // reused slice to keep Match allocation-free. found is false when no
 // resource matches; method is nil when the resource has no method for verb.
-func (t *Tree) Match(verb, rawPath string, params []Param) (res *apimodel.Resource, method *apimodel.Method, out []Param, found bool) {
-	path := strings.TrimRight(rawPath, "/")
+func (t *Tree) Match(verb, path string, params []Param) (res *apimodel.Resource, method *apimodel.Method, out []Param, found bool) {
+	path = strings.TrimRight(path, "/")
 	out = params[:0]
 	n, out := t.root.match(path, out)
 	if n == nil {
@@ -204,24 +204,13 @@ func (n *node) match(path string, params []Param) (*node, []Param) {
 	}
 	if n.param != nil && seg != "" {
 		mark := len(params)
-		if found, p := n.param.match(tail, append(params, Param{Name: n.paramName, Value: unescape(seg)})); found != nil {
+		if found, p := n.param.match(tail, append(params, Param{Name: n.paramName, Value: seg})); found != nil {
 			return found, p
 		}
 		params = params[:mark]
 	}
 	if n.greedy != nil && n.greedy.resource != nil && strings.Trim(rest, "/") != "" {
-		return n.greedy, append(params, Param{Name: n.greedyName, Value: unescape(rest)})
+		return n.greedy, append(params, Param{Name: n.greedyName, Value: strings.Trim(rest, "/")})
 	}
 	return nil, params
-}
-
-func unescape(s string) string {
-	if strings.IndexByte(s, '%') < 0 {
-		return s
-	}
-	u, err := url.PathUnescape(s)
-	if err != nil {
-		return s
-	}
-	return u
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -18,7 +17,6 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/gateway"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
-	"github.com/portcullis-gateway/portcullis/internal/router"
 	"github.com/portcullis-gateway/portcullis/internal/telemetry"
 )
 
@@ -87,7 +85,10 @@ func (m management) TestInvokeAuthorizer(ctx context.Context, api *apimodel.API,
 		xlog.Line(time.Time{}, "Execution failed due to configuration error: "+err.Error())
 		return admin.TestInvokeAuthorizerResult{ClientStatus: 500, Log: xlog.String()}, nil
 	}
-	r := testRequest(api, req, authorizerTestStage)
+	r, err := m.testRequest(api, req, authorizerTestStage)
+	if err != nil {
+		return admin.TestInvokeAuthorizerResult{}, fmt.Errorf("%w: %v", admin.ErrBadRequest, err)
+	}
 	authErr := l.Authorize(ctx, r)
 	out := admin.TestInvokeAuthorizerResult{ClientStatus: 200, Authorization: identityHeaders(a, r)}
 	if authErr != nil {
@@ -233,44 +234,18 @@ func identityHeaders(a *apimodel.Authorizer, r *reqctx.Request) map[string][]str
 
 // testRequest builds the request a test invocation simulates: GET (unless
 // additionalContext says otherwise) on pathWithQueryString under stage,
-// from API Gateway's test-invoke source address, matched against the API's
-// resources so that a REQUEST authorizer's event carries the resource and
-// its path parameters.
-func testRequest(api *apimodel.API, req admin.TestInvokeRequest, stage string) *reqctx.Request {
-	rawPath, rawQuery, _ := strings.Cut(req.PathWithQueryString, "?")
-	if !strings.HasPrefix(rawPath, "/") {
-		rawPath = "/" + rawPath
-	}
-	path := rawPath
-	if u, err := url.PathUnescape(rawPath); err == nil {
-		path = u
-	}
-	r := &reqctx.Request{
-		Time: time.Now(), Method: "GET",
-		WirePath: "/" + stage + rawPath, RawPath: rawPath, Path: path,
-		RawQuery: rawQuery, Query: reqctx.ParseQuery(rawQuery),
-		Headers: req.HeaderList(), Body: []byte(req.Body), Protocol: "HTTP/1.1",
-		SourceIP: gateway.TestInvokeSourceIP, Stage: stage, StageVariables: req.StageVariables,
-	}
-	r.ID, r.ExtendedID = reqctx.NewIDs()
+// from API Gateway's test-invoke source address, built and routed by the
+// running gateway like any request, so that a REQUEST authorizer's event
+// carries the resource and its path parameters.
+func (m management) testRequest(api *apimodel.API, req admin.TestInvokeRequest, stage string) (*reqctx.Request, error) {
+	in := gateway.SimulatedRequest{Stage: stage, Method: "GET", PathWithQueryString: req.PathWithQueryString,
+		Headers: req.HeaderList(), Body: []byte(req.Body), StageVariables: req.StageVariables}
 	if v, ok := req.AdditionalContext["httpMethod"]; ok && v != "" {
-		r.Method = strings.ToUpper(v)
+		in.Method = strings.ToUpper(v)
 	}
 	if v, ok := req.AdditionalContext["identity.sourceIp"]; ok && v != "" {
-		r.SourceIP = v
+		in.SourceIP = v
 	}
-	r.Host, _ = r.HeaderValue("Host")
-	if tree, err := router.New(api.Resources); err == nil {
-		if res, _, params, found := tree.Match(r.Method, rawPath, nil); found {
-			r.ResourcePath, r.ResourceID = res.Path, res.ID
-			for _, p := range params {
-				if r.PathParams == nil {
-					r.PathParams = map[string]string{}
-				}
-				r.PathParams[p.Name] = p.Value
-			}
-		}
-	}
-	r.MethodARN = apimodel.MethodARN(api.Region, api.AccountID, api.ID, stage, r.Method, rawPath)
-	return r
+	r, _, err := m.s.gw.Simulate(api.ID, in)
+	return r, err
 }
