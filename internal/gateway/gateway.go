@@ -291,7 +291,7 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 	if g.opts.MountStage != "" {
 		st = c.stages[g.opts.MountStage]
 	} else {
-		name, rest, hasRest := strings.Cut(decoded[1:], "/")
+		name, _, hasRest := strings.Cut(decoded[1:], "/")
 		st = c.stages[name]
 		if st == nil {
 			return nil, &gwresponse.Error{Type: gwresponse.Default4XX, Status: 403, Message: "Forbidden", ErrorType: "ForbiddenException",
@@ -303,8 +303,9 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 		}
 		// A stage name holds only letters, digits, '-' and '_', which are
 		// spelled the same decoded and encoded.
-		decoded, encoded = "/"+rest, encoded[1+len(name):]
-		if !hasRest {
+		if hasRest {
+			decoded, encoded = decoded[1+len(name):], encoded[1+len(name):]
+		} else {
 			decoded, encoded = "/", "/"
 		}
 	}
@@ -513,6 +514,9 @@ func readBody(ctx *fasthttp.RequestCtx, r *reqctx.Request) bool {
 // into one backing string: one allocation for all of them instead of two
 // per header. fasthttp validated the lines while parsing them.
 func copyHeaders(h *fasthttp.RequestHeader) []reqctx.Header {
+	if len(h.RawHeaders()) == 0 {
+		return copyBuiltHeaders(h)
+	}
 	n, size := 0, 0
 	for k, v := range h.AllInOrder() {
 		n++
@@ -524,13 +528,37 @@ func copyHeaders(h *fasthttp.RequestHeader) []reqctx.Header {
 		buf = append(buf, v...)
 	}
 	all := string(buf)
-	out := make([]reqctx.Header, 0, n)
+	out := make([]reqctx.Header, 0, n+reqctx.ExtraHeaders)
 	off := 0
 	for k, v := range h.AllInOrder() {
 		name := all[off : off+len(k)]
 		off += len(k)
 		out = append(out, reqctx.Header{Name: name, Value: all[off : off+len(v)]})
 		off += len(v)
+	}
+	return out
+}
+
+// copyBuiltHeaders copies the headers of a request built in memory (a
+// benchmark, a test), which was never parsed and has no raw lines, into
+// one backing string as copyHeaders does.
+func copyBuiltHeaders(h *fasthttp.RequestHeader) []reqctx.Header {
+	n, size := 0, 0
+	for k, v := range h.All() {
+		n++
+		size += len(k) + len(v)
+	}
+	buf := make([]byte, 0, size)
+	for k, v := range h.All() {
+		buf = append(buf, k...)
+		buf = append(buf, v...)
+	}
+	all := string(buf)
+	out := make([]reqctx.Header, 0, n+reqctx.ExtraHeaders)
+	off := 0
+	for k, v := range h.All() {
+		out = append(out, reqctx.Header{Name: all[off : off+len(k)], Value: all[off+len(k) : off+len(k)+len(v)]})
+		off += len(k) + len(v)
 	}
 	return out
 }

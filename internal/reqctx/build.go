@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,7 +20,8 @@ type Incoming struct {
 	Target string
 	// Query is the raw query string, without '?'.
 	Query string
-	// Headers are the header lines in order, names exactly as sent.
+	// Headers are the header lines in order, names exactly as sent. New
+	// owns the slice and rewrites it in place (see ExtraHeaders).
 	Headers []Header
 	Body    []byte
 	// Peer is the address of the connection's other end.
@@ -35,6 +37,8 @@ type Incoming struct {
 type Edge struct {
 	// TrustedProxies are the peers whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+
+	lastPort atomic.Pointer[portText]
 }
 
 // VerbError is a request method API Gateway does not serve.
@@ -76,15 +80,17 @@ func (e *Edge) New(in Incoming) (*Request, error) {
 		Secure:   in.Secure,
 		Body:     in.Body,
 	}
-	r.ID, r.ExtendedID = NewIDs()
+	var trace string
+	r.ID, r.ExtendedID, trace = newRequestIDs(in.Time)
 	if r.WirePath == "" {
 		r.WirePath = "/"
 	}
 	r.Query = ParseQuery(r.RawQuery)
 	peer := in.Peer.Unmap()
+	peerS := peer.String()
 	forwarded, hasForwarded := joinHeader(in.Headers, "X-Forwarded-For")
-	r.SourceIP = e.sourceIP(peer, forwarded, hasForwarded)
-	r.Headers, r.TraceID = withForwardingHeaders(in, peer, forwarded, hasForwarded)
+	r.SourceIP = e.sourceIP(peer, peerS, forwarded, hasForwarded)
+	r.Headers, r.TraceID = e.withForwardingHeaders(in, peerS, forwarded, hasForwarded, trace)
 	r.Host, _ = r.HeaderValue("Host")
 
 	verb, ok := Verb(in.Method)
@@ -100,8 +106,7 @@ func (e *Edge) New(in Incoming) (*Request, error) {
 // is the right-most X-Forwarded-For hop that is not itself trusted. Every
 // X-Forwarded-For line counts (they form one list, RFC 9110 §5.3): reading
 // only the first would let a client choose the address.
-func (e *Edge) sourceIP(peer netip.Addr, xff string, hasXFF bool) string {
-	ip := peer.String()
+func (e *Edge) sourceIP(peer netip.Addr, ip, xff string, hasXFF bool) string {
 	if len(e.TrustedProxies) == 0 || !peer.IsValid() || !e.trusted(peer) || !hasXFF {
 		return ip
 	}
@@ -170,20 +175,17 @@ func joinHeader(hs []Header, name string) (string, bool) {
 // withForwardingHeaders returns the request's headers as API Gateway hands
 // them on: the client's lines, except that every X-Forwarded-For line is
 // replaced by one list with the peer appended and X-Forwarded-Port and
-// X-Forwarded-Proto by the listener's own values; an X-Amzn-Trace-Id is
-// added when the client sent no well-formed one. The lines are copied into
-// one allocation.
-func withForwardingHeaders(in Incoming, peer netip.Addr, xff string, hasXFF bool) ([]Header, string) {
-	trace, hasTrace := "", false
+// X-Forwarded-Proto by the listener's own values; X-Amzn-Trace-Id is the
+// client's when well formed, else trace. The lines are rewritten in place in
+// in.Headers, which New owns: with the capacity the listener reserves, the
+// common request allocates nothing here.
+func (e *Edge) withForwardingHeaders(in Incoming, peerS, xff string, hasXFF bool, trace string) ([]Header, string) {
+	hasTrace := false
 	for _, h := range in.Headers {
 		if strings.EqualFold(h.Name, "X-Amzn-Trace-Id") && validTraceID(h.Value) {
 			trace, hasTrace = h.Value, true
 		}
 	}
-	if !hasTrace {
-		trace = NewTraceID(in.Time)
-	}
-	peerS := peer.String()
 	if hasXFF && xff != "" {
 		xff = xff + ", " + peerS
 	} else {
@@ -193,7 +195,7 @@ func withForwardingHeaders(in Incoming, peer netip.Addr, xff string, hasXFF bool
 	if in.Secure {
 		proto = "https"
 	}
-	out := make([]Header, 0, len(in.Headers)+4)
+	out := in.Headers[:0]
 	for _, h := range in.Headers {
 		switch {
 		case strings.EqualFold(h.Name, "X-Forwarded-For"),
@@ -206,7 +208,7 @@ func withForwardingHeaders(in Incoming, peer netip.Addr, xff string, hasXFF bool
 	}
 	out = append(out,
 		Header{Name: "X-Forwarded-For", Value: xff},
-		Header{Name: "X-Forwarded-Port", Value: strconv.Itoa(in.Port)},
+		Header{Name: "X-Forwarded-Port", Value: e.portString(in.Port)},
 		Header{Name: "X-Forwarded-Proto", Value: proto})
 	if !hasTrace {
 		out = append(out, Header{Name: "X-Amzn-Trace-Id", Value: trace})
@@ -214,13 +216,41 @@ func withForwardingHeaders(in Incoming, peer netip.Addr, xff string, hasXFF bool
 	return out, trace
 }
 
+// ExtraHeaders is how many header lines New may add: the capacity a
+// listener reserves beyond the lines it read.
+const ExtraHeaders = 4
+
+// portString formats a listener port, remembering the last one: a
+// listener's port never changes, so this allocates once per listener.
+func (e *Edge) portString(port int) string {
+	if p := e.lastPort.Load(); p != nil && p.port == port {
+		return p.s
+	}
+	p := &portText{port, strconv.Itoa(port)}
+	e.lastPort.Store(p)
+	return p.s
+}
+
+type portText struct {
+	port int
+	s    string
+}
+
+// traceLen is the length of an X-Amzn-Trace-Id Root value with its key.
+const traceLen = len("Root=1-") + 8 + 1 + 24
+
 // NewTraceID returns an X-Ray trace header, Root=1-{epoch seconds, 8 hex}-{96
 // random bits, 24 hex}, the form API Gateway adds as X-Amzn-Trace-Id.
 func NewTraceID(now time.Time) string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
-	var out [5 + 2 + 8 + 1 + 24]byte
-	copy(out[:], "Root=1-")
+	var out [traceLen]byte
+	putTraceID(out[:], now, b[:])
+	return string(out[:])
+}
+
+func putTraceID(out []byte, now time.Time, random []byte) {
+	copy(out, "Root=1-")
 	sec := uint32(now.Unix())
 	const hexd = "0123456789abcdef"
 	for i := 7; i >= 0; i-- {
@@ -228,8 +258,7 @@ func NewTraceID(now time.Time) string {
 		sec >>= 4
 	}
 	out[15] = '-'
-	hex.Encode(out[16:], b[:])
-	return string(out[:])
+	hex.Encode(out[16:], random[:12])
 }
 
 // validTraceID accepts a trace header whose Root is well formed; a client's
