@@ -181,3 +181,33 @@ func TestProxyResponse_DecodedBody(t *testing.T) {
 		t.Errorf("text body changed: %q", b)
 	}
 }
+
+// TestIsBinaryAccept: only the first Accept media type decides ("Binary
+// media types for REST APIs": "API Gateway uses the first Accept header
+// from clients to determine if a response should return binary media").
+func TestIsBinaryAccept(t *testing.T) {
+	png := []string{"image/png"}
+	tests := []struct {
+		name   string
+		accept string
+		types  []string
+		want   bool
+	}{
+		{"FirstMatches", "image/png", png, true},
+		{"FirstMatchesWithParameters", "image/png;q=0.9, text/html", png, true},
+		{"SecondMatchesOnly", "text/html, image/png", png, false},
+		{"BrowserImgAccept_NeedsFirstType", "image/webp,image/*,*/*;q=0.8", png, false},
+		{"BrowserImgAccept_WildcardBinaryTypes", "image/webp,image/*,*/*;q=0.8", []string{"*/*"}, true},
+		{"AbsentAcceptIsJSON", "", []string{"application/json"}, true},
+		{"AbsentAcceptNotBinary", "", png, false},
+		{"NoBinaryTypes", "image/png", nil, false},
+		{"CaseInsensitive", "IMAGE/PNG", png, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsBinaryAccept(tt.accept, tt.types); got != tt.want {
+				t.Errorf("IsBinaryAccept(%q, %q) = %v, want %v", tt.accept, tt.types, got, tt.want)
+			}
+		})
+	}
+}
