@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/function/runtimeapi"
 )
 
 // Invoker runs a function once. Consumers declare the narrower interfaces
@@ -31,6 +32,18 @@ type Result struct {
 	ColdStart bool
 }
 
+// Lambda's synchronous invocation payload quotas ("Lambda quotas": 6 MB
+// each for request and response). The two numbers differ by 100 bytes:
+// Invoke refuses a larger request with RequestEntityTooLargeException
+// "Request must be smaller than 6291456 bytes for the InvokeFunction
+// operation" (awslabs/aws-athena-query-federation#793), and a larger
+// response fails the call with "Response payload size exceeded maximum
+// allowed payload size (6291556 bytes)." (DataBiosphere/azul#8192).
+const (
+	MaxRequestPayload  = 6291456
+	MaxResponsePayload = runtimeapi.DefaultMaxPayload
+)
+
 // ErrorKind classifies invocations that did not complete.
 type ErrorKind int
 
@@ -47,6 +60,9 @@ const (
 	KindThrottled
 	// KindNotFound: no such function.
 	KindNotFound
+	// KindRequestTooLarge: the event is over MaxRequestPayload; the
+	// function did not run.
+	KindRequestTooLarge
 )
 
 func (k ErrorKind) String() string {
@@ -61,6 +77,8 @@ func (k ErrorKind) String() string {
 		return "TooManyRequestsException"
 	case KindNotFound:
 		return "ResourceNotFoundException"
+	case KindRequestTooLarge:
+		return "RequestEntityTooLargeException"
 	default:
 		return "Transport"
 	}

@@ -5,7 +5,12 @@
 // method response mappings, which is how CORS preflight methods answer).
 //
 // Each integration is compiled once from the model. Failures are returned as
-// *gwresponse.Error values with API Gateway's messages (504 "Endpoint
-// request timed out", 502 "Internal server error" for a bad Lambda
-// response); the gateway renders them.
+// *gwresponse.Error values with API Gateway's types and messages: 504
+// INTEGRATION_TIMEOUT "Endpoint request timed out" when the integration's
+// timeout expires; for AWS_PROXY, 502 INTEGRATION_FAILURE "Internal server
+// error" when the function fails (error, crash, its own timeout, oversized
+// response), 502 "Internal server error" for a malformed proxy response,
+// 413 "Request Too Long" for an event over Lambda's request quota and 500
+// API_CONFIGURATION_ERROR for a base64 body that cannot be decoded. The
+// gateway renders them.
 package integration

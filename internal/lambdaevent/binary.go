@@ -51,3 +51,18 @@ func matchMediaType(pattern, typ, sub string) bool {
 	}
 	return ps == "*" || asciiEqualFold(ps, sub)
 }
+
+// IsBinaryAccept reports whether a Lambda proxy response is binary for a
+// client that sent accept: API Gateway "uses the first Accept header from
+// clients to determine if a response should return binary media" ("Binary
+// media types for REST APIs"; "Content type conversions in API Gateway":
+// "API Gateway honors only the first Accept media type"). The response's
+// own Content-Type plays no part. An absent Accept is taken as
+// application/json, as for a request without a Content-Type.
+func IsBinaryAccept(accept string, binaryMediaTypes []string) bool {
+	if len(binaryMediaTypes) == 0 {
+		return false
+	}
+	first, _, _ := strings.Cut(accept, ",")
+	return IsBinary(first, binaryMediaTypes)
+}

@@ -2,6 +2,7 @@ package lambdaevent
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -84,18 +85,36 @@ func FuzzProxyRequest(f *testing.F) {
 }
 
 // FuzzParseProxyResponse: the parser never panics, and whatever it accepts
-// has a status code an HTTP server can write.
+// can be written to the client as it is: a status code an HTTP server can
+// write, header names that are tokens and values without CR, LF or NUL, so
+// that no function can add a header line or split the response.
 func FuzzParseProxyResponse(f *testing.F) {
-	for _, s := range []string{`{}`, `{"statusCode":"200"}`, `{"headers":{"a":true},"multiValueHeaders":{"a":["b"]}}`, `null`, `{"body":{}}`, `{"statusCode":1e999}`} {
+	for _, s := range []string{
+		`{}`, `{"statusCode":"200"}`, `{"headers":{"a":true},"multiValueHeaders":{"a":["b"]}}`, `null`, `{"body":{}}`,
+		`{"statusCode":1e999}`, `{"headers":{"X":"a\r\nSet-Cookie: x=1"}}`, `{"headers":{"X\r\nY":"v"}}`,
+		`{"headers":{"Content-Length":3,"X":null}}`, `{"multiValueHeaders":{"X":[null,1,"\u0000"]}}`,
+		`{"headers":{"X":"\u2028"}}`, `{"headers":{"":""}}`,
+	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		p, err := ParseProxyResponse(payload)
 		if err != nil {
+			if !errors.Is(err, ErrMalformedProxyResponse) {
+				t.Fatalf("error %v does not wrap ErrMalformedProxyResponse", err)
+			}
 			return
 		}
 		if p.StatusCode < 100 || p.StatusCode > 599 {
 			t.Fatalf("accepted status %d from %q", p.StatusCode, payload)
+		}
+		for _, h := range p.Headers {
+			if h.Name == "" || strings.ContainsFunc(h.Name, func(r rune) bool { return r > 0x7e || r <= ' ' || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r) }) {
+				t.Fatalf("accepted header name %q from %q", h.Name, payload)
+			}
+			if strings.ContainsAny(h.Value, "\r\n\x00") {
+				t.Fatalf("accepted header value %q from %q", h.Value, payload)
+			}
 		}
 	})
 }

@@ -59,8 +59,11 @@ func (p *ProxyResponse) DecodedBody() ([]byte, error) {
 //     field is allowed: keys are matched case-sensitively, so an error
 //     document {"errorMessage": ...} or {"StatusCode": 200} is malformed;
 //   - statusCode is an integer or a numeric string ("200"), in 100..599;
-//   - headers values are strings or booleans (true becomes "true");
+//   - header values are strings, booleans (true becomes "true") or numbers
+//     (kept as written: 3 becomes "3"); a null value leaves the header out;
 //     multiValueHeaders values are arrays of those;
+//   - header names are RFC 9110 tokens and values hold no CR, LF or NUL, so
+//     that nothing accepted here can add a line to the client's response;
 //   - body is a string or null (an object body is malformed);
 //     isBase64Encoded is a boolean or null.
 //
@@ -189,21 +192,78 @@ func parseStatusCode(d *json.Decoder) (int, error) {
 	return code, nil
 }
 
-// headerValue reads one header value: a string, or a boolean written as
-// "true"/"false".
-func headerValue(d *json.Decoder, name string) (string, error) {
+// headerValue reads one header value: a string, a boolean written as
+// "true"/"false", or a number as written. ok is false for null, which
+// leaves the value out.
+func headerValue(d *json.Decoder, name string) (v string, ok bool, err error) {
 	tok, err := d.Token()
 	if err != nil {
-		return "", malformed("header %q: %v", name, err)
+		return "", false, malformed("header %q: %v", name, err)
 	}
 	switch v := tok.(type) {
 	case string:
-		return v, nil
+		if !validHeaderValue(v) {
+			return "", false, malformed("header %q: value contains CR, LF or NUL", name)
+		}
+		return v, true, nil
 	case bool:
-		return strconv.FormatBool(v), nil
+		return strconv.FormatBool(v), true, nil
+	case json.Number:
+		return string(v), true, nil
+	case nil:
+		return "", false, nil
 	default:
-		return "", malformed("header %q: value must be a string", name)
+		return "", false, malformed("header %q: value must be a string", name)
 	}
+}
+
+// headerName reads one header name, which must be an RFC 9110 token.
+func headerName(d *json.Decoder, what string) (string, error) {
+	tok, err := d.Token()
+	if err != nil {
+		return "", malformed("%s: %v", what, err)
+	}
+	name, _ := tok.(string)
+	if !validHeaderName(name) {
+		return "", malformed("%s: %q is not a valid header name", what, name)
+	}
+	return name, nil
+}
+
+// validHeaderName reports whether s is an RFC 9110 token (§5.6.2).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isTokenChar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTokenChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	switch c {
+	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
+		return true
+	}
+	return false
+}
+
+// validHeaderValue reports whether s can be written as one header line's
+// value: CR and LF would end the line, NUL is refused by HTTP parsers.
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\r' || c == '\n' || c == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // openObject reads the start of an object, or null (ok false).
@@ -221,6 +281,22 @@ func openObject(d *json.Decoder, what string) (ok bool, err error) {
 	return false, malformed("%s must be an object", what)
 }
 
+// openArray reads the start of a multiValueHeaders array, or null (ok
+// false).
+func openArray(d *json.Decoder, name string) (ok bool, err error) {
+	tok, err := d.Token()
+	if err != nil {
+		return false, malformed("multiValueHeaders %q: %v", name, err)
+	}
+	if tok == nil {
+		return false, nil
+	}
+	if delim, isDelim := tok.(json.Delim); isDelim && delim == '[' {
+		return true, nil
+	}
+	return false, malformed("multiValueHeaders %q must be a JSON array", name)
+}
+
 func parseHeaders(d *json.Decoder) ([]Header, error) {
 	ok, err := openObject(d, "headers")
 	if !ok || err != nil {
@@ -228,16 +304,17 @@ func parseHeaders(d *json.Decoder) ([]Header, error) {
 	}
 	var hs []Header
 	for d.More() {
-		tok, err := d.Token()
-		if err != nil {
-			return nil, malformed("headers: %v", err)
-		}
-		name, _ := tok.(string)
-		v, err := headerValue(d, name)
+		name, err := headerName(d, "headers")
 		if err != nil {
 			return nil, err
 		}
-		hs = append(hs, Header{Name: name, Value: v})
+		v, ok, err := headerValue(d, name)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			hs = append(hs, Header{Name: name, Value: v})
+		}
 	}
 	if _, err := d.Token(); err != nil {
 		return nil, malformed("headers: %v", err)
@@ -251,21 +328,26 @@ func parseMultiValueHeaders(d *json.Decoder) (hs []Header, names []string, err e
 		return nil, nil, err
 	}
 	for d.More() {
-		tok, err := d.Token()
+		name, err := headerName(d, "multiValueHeaders")
 		if err != nil {
-			return nil, nil, malformed("multiValueHeaders: %v", err)
-		}
-		name, _ := tok.(string)
-		if err := expectDelim(d, '[', fmt.Sprintf("multiValueHeaders %q", name)); err != nil {
 			return nil, nil, err
+		}
+		list, err := openArray(d, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !list { // null: no values
+			continue
 		}
 		names = append(names, name)
 		for d.More() {
-			v, err := headerValue(d, name)
+			v, ok, err := headerValue(d, name)
 			if err != nil {
 				return nil, nil, err
 			}
-			hs = append(hs, Header{Name: name, Value: v})
+			if ok {
+				hs = append(hs, Header{Name: name, Value: v})
+			}
 		}
 		if _, err := d.Token(); err != nil {
 			return nil, nil, malformed("multiValueHeaders: %v", err)

@@ -44,6 +44,27 @@ func TestParseProxyResponse(t *testing.T) {
 			want:    &ProxyResponse{StatusCode: 200},
 		},
 		{
+			// API Gateway (REST) stringifies numeric header values: Node
+			// frameworks that return "Content-Length": 3 work behind it and
+			// fail only behind an ALB (CultureHQ/polyfill-lambda#12,
+			// CodeGenieApp/serverless-express#563, pwrdrvr/lambda-dispatch#52).
+			name:    "NumericHeaderValuesAsWritten",
+			payload: `{"headers":{"Content-Length":3,"X-Ratio":1.5},"multiValueHeaders":{"X-N":[7,"x",-2]}}`,
+			want:    &ProxyResponse{StatusCode: 200, Headers: []Header{{"Content-Length", "3"}, {"X-Ratio", "1.5"}, {"X-N", "7"}, {"X-N", "x"}, {"X-N", "-2"}}},
+		},
+		{
+			// "Cache-Control": null works behind API Gateway
+			// (CultureHQ/polyfill-lambda#12): the header is left out.
+			name:    "NullHeaderValuesLeftOut",
+			payload: `{"headers":{"Cache-Control":null,"X-A":"a"},"multiValueHeaders":{"X-B":[null,"b"],"X-C":null}}`,
+			want:    &ProxyResponse{StatusCode: 200, Headers: []Header{{"X-A", "a"}, {"X-B", "b"}}},
+		},
+		{
+			name:    "TokenCharactersInNames",
+			payload: "{\"headers\":{\"X-!#$%&'*+.^_`|~09az\":\"v\\tw\"}}",
+			want:    &ProxyResponse{StatusCode: 200, Headers: []Header{{"X-!#$%&'*+.^_`|~09az", "v\tw"}}},
+		},
+		{
 			name:    "BooleanHeaderValuesRendered",
 			payload: `{"headers":{"X-Cache":true},"multiValueHeaders":{"X-Flag":[false,"x"]}}`,
 			want:    &ProxyResponse{StatusCode: 200, Headers: []Header{{"X-Cache", "true"}, {"X-Flag", "false"}, {"X-Flag", "x"}}},
@@ -112,11 +133,27 @@ func TestParseProxyResponse_Malformed_502(t *testing.T) {
 		{"StatusCodeTooLarge", `{"statusCode":600}`},
 		{"StatusCodeHuge", `{"statusCode":1e300}`},
 		{"HeadersNotObject", `{"headers":["a"]}`},
-		{"HeaderValueNumber", `{"headers":{"X-Count":5}}`},
 		{"HeaderValueObject", `{"headers":{"X":{"a":1}}}`},
-		{"HeaderValueNull", `{"headers":{"X":null}}`},
+		{"HeaderValueArray", `{"headers":{"X":["a"]}}`},
 		{"MultiValueNotArray", `{"multiValueHeaders":{"X":"a"}}`},
-		{"MultiValueElementNumber", `{"multiValueHeaders":{"X":[1]}}`},
+		{"MultiValueElementObject", `{"multiValueHeaders":{"X":[{}]}}`},
+		// Names must be RFC 9110 tokens and values free of CR, LF and NUL:
+		// anything else could split the client response into extra header
+		// lines, and API Gateway answers it as a malformed response.
+		{"HeaderNameEmpty", `{"headers":{"":"v"}}`},
+		{"HeaderNameWithSpace", `{"headers":{"X Bad":"v"}}`},
+		{"HeaderNameWithColon", `{"headers":{"X-Bad:":"v"}}`},
+		{"HeaderNameWithCRLF", `{"headers":{"X\r\nSet-Cookie":"v"}}`},
+		{"HeaderNameNonASCII", `{"headers":{"X-Caf\u00e9":"v"}}`},
+		{"HeaderNameWithSlash", `{"headers":{"X/Y":"v"}}`},
+		{"MultiValueNameWithSpace", `{"multiValueHeaders":{"X Bad":["v"]}}`},
+		{"HeaderValueWithCRLF", `{"headers":{"X":"a\r\nSet-Cookie: s=1"}}`},
+		{"HeaderValueWithLF", `{"headers":{"X":"a\nb"}}`},
+		{"HeaderValueWithCR", `{"headers":{"X":"a\rb"}}`},
+		{"HeaderValueWithNUL", `{"headers":{"X":"a\u0000b"}}`},
+		{"MultiValueValueWithCRLF", `{"multiValueHeaders":{"X":["ok","a\r\nb"]}}`},
+		{"StatusCodeNumericStringFraction", `{"statusCode":"200.0"}`},
+		{"StatusCodeEmptyString", `{"statusCode":""}`},
 		{"IsBase64EncodedString", `{"isBase64Encoded":"true"}`},
 	}
 	for _, tt := range tests {
@@ -142,5 +179,35 @@ func TestProxyResponse_DecodedBody(t *testing.T) {
 	p = &ProxyResponse{Body: "aGk="}
 	if b, _ := p.DecodedBody(); string(b) != "aGk=" {
 		t.Errorf("text body changed: %q", b)
+	}
+}
+
+// TestIsBinaryAccept: only the first Accept media type decides ("Binary
+// media types for REST APIs": "API Gateway uses the first Accept header
+// from clients to determine if a response should return binary media").
+func TestIsBinaryAccept(t *testing.T) {
+	png := []string{"image/png"}
+	tests := []struct {
+		name   string
+		accept string
+		types  []string
+		want   bool
+	}{
+		{"FirstMatches", "image/png", png, true},
+		{"FirstMatchesWithParameters", "image/png;q=0.9, text/html", png, true},
+		{"SecondMatchesOnly", "text/html, image/png", png, false},
+		{"BrowserImgAccept_NeedsFirstType", "image/webp,image/*,*/*;q=0.8", png, false},
+		{"BrowserImgAccept_WildcardBinaryTypes", "image/webp,image/*,*/*;q=0.8", []string{"*/*"}, true},
+		{"AbsentAcceptIsJSON", "", []string{"application/json"}, true},
+		{"AbsentAcceptNotBinary", "", png, false},
+		{"NoBinaryTypes", "image/png", nil, false},
+		{"CaseInsensitive", "IMAGE/PNG", png, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsBinaryAccept(tt.accept, tt.types); got != tt.want {
+				t.Errorf("IsBinaryAccept(%q, %q) = %v, want %v", tt.accept, tt.types, got, tt.want)
+			}
+		})
 	}
 }

@@ -128,6 +128,9 @@ func classify(ctx context.Context, err error) function.ErrorKind {
 		return function.KindNotFound
 	case code == "TooManyRequestsException" || (code == "" && status == http.StatusTooManyRequests):
 		return function.KindThrottled
+	case code == "RequestEntityTooLargeException" || code == "RequestTooLargeException" ||
+		(code == "" && status == http.StatusRequestEntityTooLarge):
+		return function.KindRequestTooLarge
 	default:
 		return function.KindTransport
 	}

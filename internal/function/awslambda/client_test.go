@@ -116,7 +116,9 @@ func (f *fakeLambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAWSError(w, http.StatusTooManyRequests, "TooManyRequestsException",
 			`{"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded","Type":"User","message":"Rate Exceeded."}`)
 	case "toolarge":
-		writeAWSError(w, http.StatusRequestEntityTooLarge, "RequestTooLargeException",
+		// Status, type and message of a real refusal
+		// (awslabs/aws-athena-query-federation#793).
+		writeAWSError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException",
 			`{"Type":"User","message":"Request must be smaller than 6291456 bytes for the InvokeFunction operation"}`)
 	case "denied":
 		writeAWSError(w, http.StatusForbidden, "AccessDeniedException",
@@ -177,7 +179,7 @@ func TestInvoke_Outcomes(t *testing.T) {
 		},
 		{name: "ResourceNotFound_KindNotFound", fn: &apimodel.Function{Name: "missing"}, payload: `{}`, wantError: true, wantKind: function.KindNotFound},
 		{name: "TooManyRequests_KindThrottled", fn: &apimodel.Function{Name: "busy"}, payload: `{}`, wantError: true, wantKind: function.KindThrottled},
-		{name: "RequestTooLarge_KindTransport", fn: &apimodel.Function{Name: "toolarge"}, payload: `{}`, wantError: true, wantKind: function.KindTransport},
+		{name: "RequestEntityTooLarge_KindRequestTooLarge", fn: &apimodel.Function{Name: "toolarge"}, payload: `{}`, wantError: true, wantKind: function.KindRequestTooLarge},
 		{name: "AccessDenied_KindTransport", fn: &apimodel.Function{Name: "denied"}, payload: `{}`, wantError: true, wantKind: function.KindTransport},
 		{name: "ServiceException_KindTransport", fn: &apimodel.Function{Name: "flaky"}, payload: `{}`, wantError: true, wantKind: function.KindTransport},
 	}

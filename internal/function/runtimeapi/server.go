@@ -30,8 +30,10 @@ const (
 )
 
 // DefaultMaxPayload is Lambda's limit on a synchronous invocation's
-// response (6 MB, "Lambda quotas").
-const DefaultMaxPayload = 6 * 1024 * 1024
+// response ("Lambda quotas": 6 MB), in bytes as Lambda counts them: its
+// error reads "Response payload size exceeded maximum allowed payload size
+// (6291556 bytes)." (DataBiosphere/azul#8192).
+const DefaultMaxPayload = 6291556
 
 const apiPrefix = "/2018-06-01/runtime/"
 
