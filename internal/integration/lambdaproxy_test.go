@@ -69,7 +69,7 @@ func lambdaProxy(t *testing.T, rt Invoker, fn *apimodel.Function, timeoutMillis 
 func request(path, rawQuery, body string, headers ...string) *reqctx.Request {
 	r := &reqctx.Request{
 		ID: "c0ffee00-0000-4000-8000-000000000001", ExtendedID: "Ab1Cd2Ef3Gh4=",
-		Method: "POST", WirePath: "/prod" + path, RawPath: path, Path: path, RawQuery: rawQuery, Query: reqctx.ParseQuery(rawQuery),
+		Method: "POST", WirePath: "/prod" + path, DecodedPath: path, Path: path, RawQuery: rawQuery, Query: reqctx.ParseQuery(rawQuery),
 		Host: "127.0.0.1:3000", Protocol: "HTTP/1.1", SourceIP: "127.0.0.1",
 		Stage: "prod", ResourcePath: "/{proxy+}", ResourceID: "prx001", Body: []byte(body),
 		MethodARN: "arn:aws:execute-api:us-east-1:123456789012:abcde12345/prod/POST" + path,
