@@ -31,7 +31,7 @@ func startRawBackend(t *testing.T) *rawBackend {
 		t.Fatal(err)
 	}
 	b := &rawBackend{addr: "http://" + ln.Addr().String(), got: make(chan []string, 16)}
-	srv := &fasthttp.Server{DisableHeaderNamesNormalizing: true, Handler: func(ctx *fasthttp.RequestCtx) {
+	srv := &fasthttp.Server{DisableHeaderNamesNormalizing: true, ReadBufferSize: 32 << 10, Handler: func(ctx *fasthttp.RequestCtx) {
 		lines := []string{string(ctx.Method()) + " " + string(ctx.Request.RequestURI())}
 		for k, v := range ctx.Request.Header.AllInOrder() {
 			lines = append(lines, string(k)+": "+string(v))
@@ -200,5 +200,51 @@ func TestGateway_XForwardedForLines_TrustedProxy(t *testing.T) {
 	defer comp.mu.Unlock()
 	if diff := cmp.Diff([]string{"198.51.100.7"}, comp.ips); diff != "" {
 		t.Error(diff)
+	}
+}
+
+// An HTTP backend's Connection, Content-Length, Date and Server reach the
+// client as x-amzn-Remapped-* (the remapping API Gateway applies to
+// integration responses; real HTTP_PROXY answers carry
+// x-amzn-Remapped-Content-Length, -Connection and -Date), and the backend's
+// "Connection: close" does not close the client's connection.
+func TestHTTPProxy_BackendConnectionHeadersRemapped(t *testing.T) {
+	be := startRawBackend(t)
+	base := startGateway(t, testModel(be.addr), Options{})
+	resp := sendRaw(t, base, "GET /prod/x HTTP/1.1\r\nHost: h\r\n\r\nGET /prod/y HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+	<-be.got
+	<-be.got
+	_, second, ok := strings.Cut(resp, "HTTP/1.1 200")
+	if !ok || !strings.Contains(second, "HTTP/1.1 200") {
+		t.Fatalf("the client connection did not carry two answers:\n%s", resp)
+	}
+	for _, want := range []string{"x-amzn-Remapped-Server: backend/1.0", "x-amzn-Remapped-Date: ",
+		"x-amzn-Remapped-Connection: close", "x-amzn-Remapped-Content-Length: 2"} {
+		if !strings.Contains(resp, want) {
+			t.Errorf("response lacks %q:\n%s", want, resp)
+		}
+	}
+	if strings.Contains(resp, "\r\nServer: backend") {
+		t.Errorf("backend Server header passed through:\n%s", resp)
+	}
+}
+
+// The request-size quotas of "Quotas for configuring and running a REST API
+// in API Gateway": URL at most 10,240 characters (414 above), request line
+// and header values at most 10,240 bytes (431 above).
+func TestGateway_RequestSizeQuotas(t *testing.T) {
+	be := startRawBackend(t)
+	base := startGateway(t, testModel(be.addr), Options{})
+	resp := sendRaw(t, base, "GET /prod/x?"+strings.Repeat("q", 10300)+" HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+	if !strings.HasPrefix(resp, "HTTP/1.1 414") {
+		t.Errorf("long URL: %.120q", resp)
+	}
+	resp = sendRaw(t, base, "GET /prod/x HTTP/1.1\r\nHost: h\r\nX-Big: "+strings.Repeat("v", 10300)+"\r\nConnection: close\r\n\r\n")
+	if !strings.HasPrefix(resp, "HTTP/1.1 431") {
+		t.Errorf("large headers: %.120q", resp)
+	}
+	resp = sendRaw(t, base, "GET /prod/x HTTP/1.1\r\nHost: h\r\nX-Big: "+strings.Repeat("v", 9000)+"\r\nConnection: close\r\n\r\n")
+	if !strings.HasPrefix(resp, "HTTP/1.1 200") {
+		t.Errorf("headers under the quota: %.120q", resp)
 	}
 }

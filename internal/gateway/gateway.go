@@ -467,12 +467,20 @@ const maxMethodARN = 1600
 
 // refusal renders what reqctx refuses to interpret: a verb API Gateway does
 // not serve matches no method (403 Missing Authentication Token, as for
-// any method the API lacks); a path whose meaning differs between servers
-// is a 400.
+// any method the API lacks); a request over a size quota is 414 or 431; a
+// path whose meaning differs between servers is a 400.
 func refusal(err error) error {
 	var ve *reqctx.VerbError
 	if errors.As(err, &ve) {
 		return gwresponse.Errorf(gwresponse.MissingAuthenticationToken, gwresponse.MissingAuthTokenMessage, "%v", err)
+	}
+	var le *reqctx.LimitError
+	if errors.As(err, &le) {
+		msg := "Request-URI Too Long"
+		if le.Status == 431 {
+			msg = "Request Header Fields Too Large"
+		}
+		return &gwresponse.Error{Type: gwresponse.Default4XX, Status: le.Status, Message: msg, Cause: err}
 	}
 	return &gwresponse.Error{Type: gwresponse.Default4XX, Status: 400, Message: "Bad Request", ErrorType: "BadRequestException", Cause: err}
 }

@@ -247,13 +247,34 @@ func (h *HTTPProxy) InvokeInto(ctx context.Context, r *reqctx.Request, resp *fas
 		// internal error while executing your request".
 		return gwresponse.InternalError(500, fmt.Errorf("Execution failed due to configuration error: There was an internal error while executing your request: %w", err))
 	}
-	// Hop-by-hop headers of the backend connection are not the client's.
-	// fasthttp keeps Content-Length, Transfer-Encoding and Connection out of
-	// the header list; the backend closing its connection must not close
-	// the client's.
-	resp.Header.ResetConnectionClose()
-	for _, name := range []string{"Keep-Alive", "Proxy-Authenticate", "Proxy-Connection", "Trailer", "Upgrade", "TE"} {
-		resp.Header.Del(name)
-	}
+	remapBackendHeaders(&resp.Header)
 	return nil
+}
+
+// remapBackendHeaders applies to an HTTP backend's answer what API Gateway
+// applies to every integration's (responseHeaderName): Connection,
+// Content-Length, Date and Server describe the backend's connection, so they
+// reach the client as x-amzn-Remapped-* and the gateway's own values frame
+// the client's response; the other hop-by-hop headers (RFC 9110 §7.6.1) are
+// dropped. fasthttp parses Content-Length, Connection and Server into fields
+// of their own, which are reset here.
+func remapBackendHeaders(h *fasthttp.ResponseHeader) {
+	if n := h.ContentLength(); n >= 0 {
+		h.Add("x-amzn-Remapped-Content-Length", strconv.Itoa(n))
+	}
+	if h.ConnectionClose() {
+		h.Add("x-amzn-Remapped-Connection", "close")
+		h.ResetConnectionClose()
+	}
+	if srv := h.Server(); len(srv) > 0 {
+		h.Add("x-amzn-Remapped-Server", string(srv))
+		h.SetServer("")
+	}
+	if d := h.Peek("Date"); len(d) > 0 {
+		h.Add("x-amzn-Remapped-Date", string(d))
+		h.Del("Date")
+	}
+	for _, name := range []string{"Keep-Alive", "Proxy-Authenticate", "Proxy-Connection", "Trailer", "Upgrade", "TE"} {
+		h.Del(name)
+	}
 }

@@ -48,6 +48,22 @@ func (e *VerbError) Error() string {
 	return "unsupported HTTP method " + strconv.Quote(e.Method) + ": API Gateway serves DELETE, GET, HEAD, OPTIONS, PATCH, POST and PUT"
 }
 
+// LimitError is a request over one of API Gateway's request-size quotas.
+type LimitError struct {
+	Status int
+	What   string
+}
+
+func (e *LimitError) Error() string { return e.What }
+
+// The request-size quotas of "Quotas for configuring and running a REST API
+// in API Gateway": a regional API's URL is at most 10,240 characters, and
+// the request line and header values together at most 10,240 bytes.
+const (
+	MaxURLLength   = 10240
+	MaxHeaderBytes = 10240
+)
+
 // Verbs are the only methods API Gateway REST APIs accept, in the
 // case in which they are compared (HTTP methods are case-sensitive, RFC 9110
 // §9.1: "get" is not GET).
@@ -93,6 +109,18 @@ func (e *Edge) New(in Incoming) (*Request, error) {
 	r.Headers, r.TraceID = e.withForwardingHeaders(in, peerS, forwarded, hasForwarded, trace)
 	r.Host, _ = r.HeaderValue("Host")
 
+	if n := len(in.Target) + len(in.Query); n > MaxURLLength {
+		r.Method, _ = Verb(in.Method)
+		return r, &LimitError{Status: 414, What: "the URL is " + strconv.Itoa(n) + " characters, over the 10240 limit"}
+	}
+	size := len(in.Method) + len(in.Target) + len(in.Query) + len(in.Protocol) + 3
+	for _, h := range in.Headers {
+		size += len(h.Value)
+	}
+	if size > MaxHeaderBytes {
+		r.Method, _ = Verb(in.Method)
+		return r, &LimitError{Status: 431, What: "the request line and header values are " + strconv.Itoa(size) + " bytes, over the 10240 limit"}
+	}
 	verb, ok := Verb(in.Method)
 	if !ok {
 		r.Method = strings.ToValidUTF8(in.Method, "?")
