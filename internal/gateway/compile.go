@@ -23,6 +23,15 @@ type stage struct {
 	name      string
 	variables map[string]string
 	throttle  []throttleRule
+	// limits is each method's throttle rule in this stage with its limiter
+	// key, chosen at compile time (the most specific MethodSetting).
+	limits map[*apimodel.Method]methodLimit
+}
+
+// methodLimit is a method's throttle rule and the key of its bucket.
+type methodLimit struct {
+	rule throttleRule
+	key  string
 }
 
 // method is everything the pipeline needs for one method, precomputed.
@@ -110,6 +119,14 @@ func (g *Gateway) compileAPI(a *apimodel.API, comp Compiler) (*compiledAPI, erro
 				return nil, fmt.Errorf("API %s: %s: %w", a.LogicalID, cm.label, err)
 			}
 			c.methods[m] = cm
+			for _, st := range c.stages {
+				if rule, ok := st.rule(r.Path, m.HTTPMethod); ok {
+					if st.limits == nil {
+						st.limits = map[*apimodel.Method]methodLimit{}
+					}
+					st.limits[m] = methodLimit{rule, a.ID + "/" + st.name + "/" + rule.httpMethod + " " + rule.resourcePath}
+				}
+			}
 		}
 	}
 	return c, nil

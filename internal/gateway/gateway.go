@@ -349,9 +349,9 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 	// 3. Stage and method throttling, after routing and before
 	// authorization (D18).
 	if g.opts.Limiter != nil {
-		if rule, ok := st.rule(res.Path, mm.HTTPMethod); ok {
-			key := c.api.ID + "/" + st.name + "/" + rule.httpMethod + " " + rule.resourcePath
-			allowed, err := g.opts.Limiter.Allow(ctx, key, rule.rate, rule.burst)
+		if lim, ok := st.limits[mm]; ok {
+			rule := lim.rule
+			allowed, err := g.opts.Limiter.Allow(ctx, lim.key, rule.rate, rule.burst)
 			if err != nil {
 				g.log.Warn("throttle check failed; request allowed", "requestId", r.ID, "err", err)
 			} else if !allowed {

@@ -186,6 +186,12 @@ func (s *Set) Render(e *Error, r *reqctx.Request) Response {
 			if val, ok = v.source(h.value); !ok {
 				continue
 			}
+			// A mapped value comes from the request or an authorizer's
+			// answer (a principalId may hold anything): one that would end
+			// the header line is left out rather than sent.
+			if strings.ContainsAny(val, "\r\n\x00") {
+				continue
+			}
 		}
 		resp.Headers = setHeader(resp.Headers, h.name, val)
 	}
