@@ -170,7 +170,7 @@ func (g *Gateway) simulate(c *compiledAPI, in SimulatedRequest) (*reqctx.Request
 	}
 	r, err := g.edge.New(reqctx.Incoming{Method: in.Method, Target: target, Query: query,
 		Headers: append(make([]reqctx.Header, 0, len(in.Headers)+reqctx.ExtraHeaders), in.Headers...),
-		Body: in.Body, Protocol: "HTTP/1.1", Time: g.now()})
+		Body:    in.Body, Protocol: "HTTP/1.1", Time: g.now()})
 	if err != nil {
 		return r, nil, err
 	}
