@@ -44,13 +44,19 @@ func (s identitySource) value(r *reqctx.Request) string {
 	return v
 }
 
-// conflict reports a single-value header source sent on several lines with
-// different values. The token, the cache key and the event's headers map
+// conflict reports a single-value header or query-string source sent
+// several times with different values. The token, the cache key and the event's headers map
 // all read the last line, but a backend may read the first: such a request
 // is refused before the authorizer runs, so that no value reaches an
 // integration that the authorizer did not see.
 func (s identitySource) conflict(r *reqctx.Request) bool {
-	return s.Kind == reqctx.ExprHeader && r.HeaderConflict(s.Name)
+	switch s.Kind {
+	case reqctx.ExprHeader:
+		return r.HeaderConflict(s.Name)
+	case reqctx.ExprQuery:
+		return r.QueryConflict(s.Name)
+	}
+	return false
 }
 
 // cacheIdentity joins identity values length-prefixed, so that no two

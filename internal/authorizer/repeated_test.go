@@ -47,3 +47,19 @@ func TestLambdaAuthorizer_RepeatedIdentityHeader(t *testing.T) {
 		})
 	}
 }
+
+// The same rule for a query-string identity source of a REQUEST authorizer.
+func TestRequestAuthorizer_RepeatedIdentityQueryParameter(t *testing.T) {
+	a := tokenAuthorizer(300)
+	a.Type, a.IdentitySource = apimodel.AuthorizerRequest, "method.request.querystring.token"
+	h := newHarness(t, a, func(p []byte) (function.Result, error) {
+		return function.Result{Payload: allowPolicy("alice", "*")}, nil
+	})
+	r := request("GET", "/x", "")
+	r.Query = reqctx.ParseQuery("token=a&token=b")
+	_, err := h.l.decide(context.Background(), r, slog.New(slog.DiscardHandler))
+	wantGatewayError(t, err, gwresponse.Unauthorized, "Unauthorized")
+	if h.calls.Load() != 0 {
+		t.Fatalf("authorizer invoked for a conflicting query parameter")
+	}
+}

@@ -134,6 +134,23 @@ func (r *Request) HeaderConflict(name string) bool {
 	return false
 }
 
+// QueryConflict reports whether the named query parameter was sent several
+// times with different values (see HeaderConflict).
+func (r *Request) QueryConflict(name string) bool {
+	first, seen := "", false
+	for _, p := range r.Query {
+		if p.Name != name {
+			continue
+		}
+		if !seen {
+			first, seen = p.Value, true
+		} else if p.Value != first {
+			return true
+		}
+	}
+	return false
+}
+
 // QueryValue returns the last value of the named query parameter, as API
 // Gateway's single-value map does, compared case-sensitively.
 func (r *Request) QueryValue(name string) (string, bool) {
