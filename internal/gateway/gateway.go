@@ -233,7 +233,11 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	if reqErr != nil {
 		err = refusal(reqErr)
 	} else if readBody(ctx, r) {
-		m, err = g.pipeline(c, r, log, &route, &ctx.Response)
+		pctx := context.Background()
+		var mm *method
+		if mm, err = g.pipeline(pctx, c, r, &route); err == nil {
+			m, err = g.integrate(pctx, mm, r, log, &ctx.Response)
+		}
 	} else {
 		ctx.SetConnectionClose()
 		err = gwresponse.TooLarge(errBodyTooLarge)
@@ -265,18 +269,22 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	status = resp.Status
 }
 
-// pipeline is API Gateway's order of checks (spec §1), written once.
+// pipeline is API Gateway's order of checks (spec §1), written once: it
+// takes the canonical request and returns the method to run, or the typed
+// error that answers the request. It knows no transport — the listener
+// (serve) and Handle adapt it — and it never runs the integration, so that
+// every way into the gateway runs the same checks.
 //
 // Stages get a plain context, never the *fasthttp.RequestCtx: fasthttp
 // recycles that value once the handler returns, and a stage may hand its
 // context to work that outlives this request (a cache fill shared with
 // other requests). Each stage bounds its own work with timeouts.
-//
-// An integration that can write into the client response (HTTP_PROXY)
-// does so through out; the pipeline then returns a nil response and a nil
-// error.
-func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route *string, out *fasthttp.Response) (*integration.Response, error) {
-	ctx := context.Background()
+func (g *Gateway) pipeline(ctx context.Context, c *compiledAPI, r *reqctx.Request, route *string) (*method, error) {
+	// 0. Only a request the edge accepted is routed: an unknown verb must
+	// never reach an ANY method, whoever built the request.
+	if _, ok := reqctx.Verb(r.Method); !ok {
+		return nil, refusal(&reqctx.VerbError{Method: r.Method})
+	}
 	// 1. Stage: /{stage}/... unless one stage is mounted at "/". The path is
 	// made canonical first, once, and only its canonical spellings are read
 	// from here on (reqctx.CanonicalPath): the router, the method ARN, the
@@ -372,12 +380,18 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 		}
 	}
 
-	// 5. The integration.
+	return m, nil
+}
+
+// integrate is step 5, the integration. An integration that can write
+// into the client response (HTTP_PROXY) does so through out, when the
+// listener gives one; the result is then nil with a nil error.
+func (g *Gateway) integrate(ctx context.Context, m *method, r *reqctx.Request, log execLog, out *fasthttp.Response) (*integration.Response, error) {
 	if log.on {
 		log.info("Starting execution for request: " + r.ID)
 		log.info("HTTP Method: " + r.Method + ", Resource Path: " + r.Path)
 	}
-	if d, ok := m.integration.(directIntegration); ok {
+	if d, ok := m.integration.(directIntegration); ok && out != nil {
 		if err := d.InvokeInto(ctx, r, out); err != nil {
 			out.Reset()
 			return nil, err
@@ -395,6 +409,40 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 		log.info("Method completed with status: " + strconv.Itoa(resp.Status))
 	}
 	return resp, nil
+}
+
+// Handle runs the whole pipeline — the edge (reqctx.Edge.New with the
+// gateway's trusted proxies), the checks and the integration — for one
+// request to API api, without a transport, and returns the answer as a
+// value: what tests and other front ends call. A refused request gets its
+// gateway response.
+func (g *Gateway) Handle(ctx context.Context, api int, in reqctx.Incoming) integration.Response {
+	c := (*g.apis.Load())[api]
+	r, err := g.edge.New(in)
+	log := execLog{l: g.log, id: r.ID, on: g.log.Enabled(ctx, slog.LevelInfo)}
+	var resp *integration.Response
+	if err != nil {
+		err = refusal(err)
+	} else {
+		var route string
+		var m *method
+		if m, err = g.pipeline(ctx, c, r, &route); err == nil {
+			resp, err = g.integrate(ctx, m, r, log, nil)
+		}
+	}
+	if err == nil {
+		out := *resp
+		out.Headers = append(out.Headers[:len(out.Headers):len(out.Headers)],
+			reqctx.Header{Name: "x-amzn-RequestId", Value: r.ID}, reqctx.Header{Name: "x-amz-apigw-id", Value: r.ExtendedID},
+			reqctx.Header{Name: "X-Amzn-Trace-Id", Value: r.TraceID})
+		return out
+	}
+	var ge *gwresponse.Error
+	if !errors.As(err, &ge) {
+		ge = gwresponse.InternalError(500, err)
+	}
+	gr := c.responses.Render(ge, r)
+	return integration.Response{Status: gr.Status, Headers: gr.Headers, Body: gr.Body}
 }
 
 // directIntegration is an integration that reads its answer straight into

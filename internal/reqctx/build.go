@@ -123,7 +123,7 @@ func (e *Edge) New(in Incoming) (*Request, error) {
 	}
 	verb, ok := Verb(in.Method)
 	if !ok {
-		r.Method = strings.ToValidUTF8(in.Method, "?")
+		// r.Method stays empty: no stage may route an unknown verb.
 		return r, &VerbError{Method: in.Method}
 	}
 	r.Method = verb
