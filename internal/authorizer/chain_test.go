@@ -271,6 +271,13 @@ func TestIAM_SignatureFailures(t *testing.T) {
 			gwresponse.InvalidSignature, "", "Signature expired: 20270115T075400Z is now earlier than 20270115T075500Z (20270115T080000Z - 5 min.)"},
 		{"UnknownKey_403", func() *reqctx.Request { return signed(t, "AKIDNOBODY", "x", "", testNow) },
 			gwresponse.Default4XX, "AccessDeniedException", "The security token included in the request is invalid."},
+		// A valid signature with a second, different Authorization line: the
+		// verifier and a backend would read different credentials.
+		{"RepeatedAuthorization_IncompleteSignature", func() *reqctx.Request {
+			r := signed(t, "AKIDALICE", "secret-AKIDALICE", "", testNow)
+			r.Headers = append([]reqctx.Header{{Name: "authorization", Value: "AWS4-HMAC-SHA256 Credential=AKIDMALLORY/x"}}, r.Headers...)
+			return r
+		}, gwresponse.MissingAuthenticationToken, "IncompleteSignatureException", "Authorization header requires 'Credential' parameter."},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -154,6 +154,17 @@ type iamAuth struct {
 // authenticate verifies the signature of r and returns its caller. Every
 // failure is the gateway response of spec §5/§9.
 func (a *iamAuth) authenticate(r *reqctx.Request, log *slog.Logger) (*iamCaller, error) {
+	// The signature's own headers, each on several lines with different
+	// values, would let the verifier read one credential and a backend
+	// another: refused as an unusable signature, like a malformed one.
+	for _, name := range [...]string{"Authorization", "X-Amz-Date", "X-Amz-Security-Token"} {
+		if r.HeaderConflict(name) {
+			msg := name + " header sent on several lines with different values"
+			log.Info("SigV4 verification failed: " + msg)
+			return nil, &gwresponse.Error{Type: gwresponse.MissingAuthenticationToken, Message: "Authorization header requires 'Credential' parameter.",
+				ErrorType: "IncompleteSignatureException", Cause: errors.New(msg)}
+		}
+	}
 	res, err := a.verifier.Verify(r)
 	if err != nil {
 		var se *sigv4.Error
