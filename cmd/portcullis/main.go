@@ -152,7 +152,8 @@ func (c *common) logger(w io.Writer) (*slog.Logger, error) {
 	ho := &slog.HandlerOptions{Level: level}
 	switch c.logFormat {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, ho)), nil
+		// slog's text format, written without an allocation per line.
+		return slog.New(telemetry.NewTextHandler(w, ho.Level)), nil
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, ho)), nil
 	}

@@ -179,7 +179,14 @@ type execLog struct {
 	on bool
 }
 
-func (e execLog) info(msg string) { e.l.Info(msg, "requestId", e.id) }
+// info writes one line. The record goes to the handler directly:
+// slog.Logger would look up the caller's program counter for every line,
+// which the execution log never prints.
+func (e execLog) info(msg string) {
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, msg, 0)
+	r.AddAttrs(slog.String("requestId", e.id))
+	_ = e.l.Handler().Handle(context.Background(), r)
+}
 
 type fasthttpLogger struct{ log *slog.Logger }
 
