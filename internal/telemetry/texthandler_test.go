@@ -22,13 +22,21 @@ func logBoth(f func(l *slog.Logger)) (want, got string) {
 // that read the execution log see no difference.
 func TestTextHandler_SameBytesAsSlog(t *testing.T) {
 	tests := map[string]func(l *slog.Logger){
-		"plain":          func(l *slog.Logger) { l.Info("Starting execution for request: abc", "requestId", "abc") },
-		"quoting":        func(l *slog.Logger) { l.Warn("a=b \"q\"", "k", "", "sp ace", "x", "eq", "a=b", "bs", `a\b`, "del", "a\x7fb", "nl", "a\nb") },
-		"unicode":        func(l *slog.Logger) { l.Info("café ☕", "nbsp", "a\u00a0b", "bad", "\xff", "zw", "a\u200bb") },
-		"kinds":          func(l *slog.Logger) { l.Info("m", "i", -42, "u", uint64(7), "f", 1.5, "f2", 1e21, "b", true, "d", 1500*time.Millisecond) },
-		"time value":     func(l *slog.Logger) { l.Info("m", "t", time.Date(2026, 1, 2, 3, 4, 5, 678900000, time.UTC)) },
-		"any":            func(l *slog.Logger) { l.Info("m", "err", errors.New("boom x"), "addr", netip.MustParseAddr("::1"), "bytes", []byte("hi"), "slice", []int{1, 2}) },
-		"groups":         func(l *slog.Logger) { l.WithGroup("g").With("a", 1).Info("m", slog.Group("h", "b", 2), slog.Group("", "c", 3)) },
+		"plain": func(l *slog.Logger) { l.Info("Starting execution for request: abc", "requestId", "abc") },
+		"quoting": func(l *slog.Logger) {
+			l.Warn("a=b \"q\"", "k", "", "sp ace", "x", "eq", "a=b", "bs", `a\b`, "del", "a\x7fb", "nl", "a\nb")
+		},
+		"unicode": func(l *slog.Logger) { l.Info("café ☕", "nbsp", "a\u00a0b", "bad", "\xff", "zw", "a\u200bb") },
+		"kinds": func(l *slog.Logger) {
+			l.Info("m", "i", -42, "u", uint64(7), "f", 1.5, "f2", 1e21, "b", true, "d", 1500*time.Millisecond)
+		},
+		"time value": func(l *slog.Logger) { l.Info("m", "t", time.Date(2026, 1, 2, 3, 4, 5, 678900000, time.UTC)) },
+		"any": func(l *slog.Logger) {
+			l.Info("m", "err", errors.New("boom x"), "addr", netip.MustParseAddr("::1"), "bytes", []byte("hi"), "slice", []int{1, 2})
+		},
+		"groups": func(l *slog.Logger) {
+			l.WithGroup("g").With("a", 1).Info("m", slog.Group("h", "b", 2), slog.Group("", "c", 3))
+		},
 		"with":           func(l *slog.Logger) { l.With("requestId", "r1").With("x", "y z").Debug("m", "k", "v") },
 		"empty group":    func(l *slog.Logger) { l.Info("m", slog.Group("e")) },
 		"empty message":  func(l *slog.Logger) { l.Error("") },
@@ -55,7 +63,9 @@ func TestTextHandler_SameBytesAsSlog(t *testing.T) {
 
 type valuer struct{}
 
-func (valuer) LogValue() slog.Value { return slog.GroupValue(slog.Int("a", 1), slog.String("b", "c d")) }
+func (valuer) LogValue() slog.Value {
+	return slog.GroupValue(slog.Int("a", 1), slog.String("b", "c d"))
+}
 
 func stripTime(s string) string {
 	var out []byte
