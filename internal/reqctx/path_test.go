@@ -6,10 +6,15 @@ import (
 )
 
 // The canonical path (see path.go). API Gateway decodes the path before it
-// matches resources and ignores a trailing slash (spec §12.3); REST hands a
-// Lambda function the path still encoded (captures in hotsock/voker#8, as
-// cited by middleapi/standard-server#93). Forms with no established AWS
-// meaning are refused.
+// matches resources and ignores a trailing slash (spec §12.3); an encoded
+// slash therefore separates segments: HTTP APIs decode /a%2Fb/thing to three
+// segments (the double-encoding workaround quoted from Stack Exchange on
+// volcengine.com/article/1333845), and a REST API path parameter cannot hold
+// a slash, encoded or not (dev.classmethod.jp, "Amazon API Gateway REST API
+// のパスパラメーターでスラッシュを含む値を指定できるか試してみた"). REST
+// hands a Lambda function the path still encoded (captures in
+// hotsock/voker#8, as cited by middleapi/standard-server#93). Forms with no
+// established AWS meaning are refused.
 func TestCanonicalPath(t *testing.T) {
 	tests := []struct {
 		raw, decoded, encoded string
