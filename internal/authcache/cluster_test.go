@@ -95,3 +95,19 @@ func TestCluster_ThreePrimaries(t *testing.T) {
 		}
 	})
 }
+
+// The redis-sentinel:// form finds the primary through Sentinel.
+func TestSentinel_SharedDecision(t *testing.T) {
+	srv := redistest.Start(t)
+	sentinel := redistest.StartSentinel(t, srv)
+	url := "redis-sentinel://" + sentinel + "?master=mymaster"
+	a, b := newInstanceAt(t, url, testNamespace, nil), newInstanceAt(t, url, testNamespace, nil)
+	f := &filler{entry: allowEntry()}
+	a.Get(t.Context(), keyDev, time.Hour, f.fill)
+	if _, hit, err := b.Get(t.Context(), keyDev, time.Hour, f.fill); err != nil || !hit {
+		t.Errorf("B via Sentinel: hit=%v err=%v, want A's entry", hit, err)
+	}
+	if n, err := rawClient(t, srv).Keys(t.Context(), "portcullis:{"+testNamespace+"}:authz:entry:*").Result(); err != nil || len(n) != 1 {
+		t.Errorf("entries on the primary = %v, %v; want the one entry", n, err)
+	}
+}

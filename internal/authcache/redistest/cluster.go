@@ -3,6 +3,7 @@ package redistest
 import (
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -180,4 +181,37 @@ func clusterPorts(t TB, n int) []int {
 		ports = append(ports, p)
 	}
 	return ports
+}
+
+// StartSentinel starts one redis-server in sentinel mode monitoring
+// primary under the master name "mymaster" with a quorum of one, and
+// returns its host:port.
+func StartSentinel(t TB, primary *Server) string {
+	t.Helper()
+	bin := lookPath(t, "redis-server")
+	dir := t.TempDir()
+	port := freePort(t)
+	conf := filepath.Join(dir, "sentinel.conf")
+	body := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor mymaster 127.0.0.1 %d 1\nsentinel down-after-milliseconds mymaster 1000\n", port, dir, primary.port)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Fatalf("write sentinel.conf: %v", err)
+	}
+	cmd := exec.Command(bin, conf, "--sentinel")
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start redis-server --sentinel: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		reply, err := command(addr, "SENTINEL GET-MASTER-ADDR-BY-NAME mymaster")
+		if err == nil && strings.HasPrefix(reply, "*2") {
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sentinel on %s does not know mymaster: %v %q", addr, err, reply)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
