@@ -58,9 +58,14 @@ func StartPersistent(t TB) *Server {
 }
 
 // lookPath finds a Redis binary, skipping the test without it (failing it
-// when CI is set).
+// when CI is set). PORTCULLIS_TEST_REDIS_SERVER names another server binary
+// that speaks the protocol, such as valkey-server, to run the same tests
+// against it.
 func lookPath(t TB, name string) string {
 	t.Helper()
+	if alt := os.Getenv("PORTCULLIS_TEST_REDIS_SERVER"); alt != "" && name == "redis-server" {
+		name = alt
+	}
 	bin, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("CI") != "" && os.Getenv("CI") != "false" {
