@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -516,4 +517,98 @@ func TestNewRedis_RejectsBadNamespaceAndURL(t *testing.T) {
 			t.Errorf("NewRedis(%q, %q) err = %v, want %q", tc.url, tc.ns, err, tc.want)
 		}
 	}
+}
+
+// blackhole forwards TCP to a Redis until frozen; frozen, it holds every
+// byte, as a network partition does, without closing a connection.
+type blackhole struct {
+	ln     net.Listener
+	frozen atomic.Bool
+}
+
+func newBlackhole(t *testing.T, target string) *blackhole {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &blackhole{ln: ln}
+	var conns sync.WaitGroup
+	var mu sync.Mutex
+	var open []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		conns.Wait()
+	})
+	pipe := func(dst, src net.Conn) {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			for n > 0 && h.frozen.Load() {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if n > 0 {
+				if _, err := dst.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+			if err != nil {
+				dst.Close()
+				return
+			}
+		}
+	}
+	conns.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			open = append(open, c, up)
+			mu.Unlock()
+			conns.Go(func() { pipe(up, c) })
+			conns.Go(func() { pipe(c, up) })
+		}
+	})
+	return h
+}
+
+// A partition that drops no connection (no RST, no FIN) must still stop
+// the instance from serving entries it can no longer confirm: the notice
+// channel's health check notices the silence, and the instance rejoins
+// (with a reset) when the network heals.
+func TestRedis_SilentPartition_StopsCachingUntilHealed(t *testing.T) {
+	srv := redistest.Start(t)
+	hole := newBlackhole(t, srv.Addr())
+	r, err := NewRedis(context.Background(), RedisOptions{
+		URL: "redis://" + hole.ln.Addr().String() + "/0", Namespace: testNamespace, Decode: decodeForTest,
+		RetryInterval: 50 * time.Millisecond, HealthInterval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	f := &filler{entry: allowEntry()}
+	r.Get(t.Context(), keyDev, time.Hour, f.fill)
+	if !localHit(r, keyDev) {
+		t.Fatal("entry not cached before the partition")
+	}
+	hole.frozen.Store(true)
+	eventually(t, "the instance notices the silent partition", func() bool { return !r.confirmed() })
+	before := f.calls.Load()
+	if _, hit, err := r.Get(t.Context(), keyDev, time.Hour, f.fill); err != nil || hit || f.calls.Load() != before+1 {
+		t.Errorf("during the partition: hit=%v err=%v, want the authorizer invoked", hit, err)
+	}
+	hole.frozen.Store(false)
+	eventually(t, "the instance rejoins after the partition heals", r.confirmed)
 }
