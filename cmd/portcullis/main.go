@@ -95,7 +95,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.template, "template", "", "same as -t")
 	fs.StringVar(&c.region, "region", os.Getenv("AWS_REGION"), "AWS region of the API (default us-east-1)")
 	fs.StringVar(&c.account, "account-id", "", "AWS account id of the API (default 123456789012)")
-	fs.StringVar(&c.stackName, "stack-name", "", "AWS::StackName (default portcullis)")
+	fs.StringVar(&c.stackName, "stack-name", "", "AWS::StackName (default portcullis); with --cache it also names the deployment whose Redis keys instances share (default: the template directory's name)")
 	fs.Var(&c.overrides, "parameter-overrides", "template parameters as Key=Value (repeatable)")
 	fs.StringVar(&c.imports, "imports", "", "JSON file of exports for Fn::ImportValue ({\"Name\": \"value\"})")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
@@ -172,7 +172,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	envVars := fs.String("env-vars", "", "SAM CLI style JSON file of function environment overrides")
 	maxWorkers := fs.Int("max-workers", 8, "maximum concurrent workers per function")
 	trusted := fs.String("trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted for the source IP")
-	cacheURL := fs.String("cache", "", "shared authorizer cache and rate limits: redis://HOST:PORT/DB")
+	cacheURL := fs.String("cache", "", "shared authorizer cache and rate limits: redis://HOST:PORT/DB, redis-cluster://HOST:PORT,HOST:PORT,... or redis-sentinel://HOST:PORT,...?master=NAME (rediss-* for TLS)")
 	configFile := fs.String("config", "", "configuration file: IAM identities, Cognito user pools, API keys (portcullis.yaml)")
 	watch := fs.Bool("watch", false, "reload the definition and function code when they change")
 	if err := fs.Parse(args); err != nil {

@@ -44,3 +44,22 @@ func MethodARN(region, account, apiID, stage, verb, path string) string {
 	b.WriteString(path)
 	return b.String()
 }
+
+// Deployment identifies one deployed definition, the unit that instances
+// share state for (spec: a CloudFormation stack is deployed once per stack
+// name, account and region, and each deployment gets APIs of its own).
+type Deployment struct {
+	StackName string
+	AccountID string
+	Region    string
+}
+
+// Namespace is the deployment's name in shared state (the Redis keys of
+// the authorizer cache, throttle buckets and quotas): a 12-character id
+// derived from stack name, account and region, so that it is safe inside a
+// Redis Cluster hash tag whatever the stack name contains. Instances of one
+// deployment compute the same namespace; the API logical ids (and so API
+// ids) inside it keep the APIs of one definition apart.
+func (d Deployment) Namespace() string {
+	return DeriveID("deployment\x00"+d.StackName+"\x00"+d.AccountID+"\x00"+d.Region, 12)
+}

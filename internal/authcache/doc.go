@@ -16,7 +16,9 @@
 // 500 failures) are never cached.
 //
 // Memory is the in-process default. Redis shares entries, flushes and fills
-// between gateway instances and keeps a Memory tier in front of Redis; when
-// Redis is unreachable it degrades to that local tier and keeps invoking
-// authorizers, so no request is ever allowed without an authorizer decision.
+// between the gateway instances of one deployment (its namespace) and keeps
+// a Memory tier in front of Redis; when Redis is unreachable it stops
+// caching and invokes the authorizer for every request, so no request is
+// ever allowed without an authorizer decision and no flush is missed (see
+// redis.go and docs/security-model.md).
 package authcache

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,11 +27,24 @@ func decodeForTest(raw []byte) (any, error) {
 	return "decoded:" + string(raw), nil
 }
 
+// testNamespace is the deployment every test instance belongs to unless a
+// test says otherwise.
+const testNamespace = "ns-test"
+
 // newInstance is one gateway instance: its own Redis client and local tier.
 func newInstance(t testing.TB, srv *redistest.Server) *Redis {
 	t.Helper()
+	return newInstanceAt(t, srv.URL(), testNamespace, nil)
+}
+
+// newInstanceAt is an instance of deployment ns on the Redis at url; onWait
+// is called when it waits for another instance's fill.
+func newInstanceAt(t testing.TB, url, ns string, onWait func()) *Redis {
+	t.Helper()
 	r, err := NewRedis(context.Background(), RedisOptions{
-		URL:           srv.URL(),
+		URL:           url,
+		Namespace:     ns,
+		onWait:        onWait,
 		Logger:        slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Decode:        decodeForTest,
 		LockTTL:       5 * time.Second,
@@ -96,7 +110,7 @@ func TestRedis_EntryFilledByOneInstance_HitOnAnother(t *testing.T) {
 
 	// The key layout is an operational interface: operators inspect it.
 	sum := sha256.Sum256([]byte(keyDev.Identity))
-	redisKey := "portcullis:authz:abcde12345:dev:auth01:" + hex.EncodeToString(sum[:])
+	redisKey := "portcullis:{" + testNamespace + "}:authz:entry:abcde12345:dev:auth01:" + hex.EncodeToString(sum[:])
 	pttl, err := rawClient(t, srv).PTTL(t.Context(), redisKey).Result()
 	if err != nil || pttl <= 0 || pttl > time.Minute {
 		t.Errorf("PTTL %s = %v, %v; want the entry stored with the 60 s TTL", redisKey, pttl, err)
@@ -158,7 +172,7 @@ func TestRedis_FlushOnOneInstance_ClearsEveryInstance(t *testing.T) {
 	if _, hit, _ := b.Get(t.Context(), keyDev, time.Hour, f.fill); hit || f.calls.Load() != calls+1 {
 		t.Errorf("after flush B: hit=%v, want a miss that invokes the authorizer", hit)
 	}
-	n, err := rawClient(t, srv).Keys(t.Context(), "portcullis:authz:abcde12345:prod:*").Result()
+	n, err := rawClient(t, srv).Keys(t.Context(), "portcullis:{"+testNamespace+"}:authz:entry:abcde12345:prod:*").Result()
 	if err != nil || len(n) != 1 {
 		t.Errorf("prod keys in Redis = %v, %v; want the one entry kept", n, err)
 	}
@@ -193,9 +207,17 @@ func TestRedis_FillRacingFlush_NotServedAfterFlush(t *testing.T) {
 	}
 }
 
+// Two instances miss together: the one that loses the fill lock must find
+// the winner's entry, never invoke the authorizer a second time, however the
+// winner's store and unlock interleave with the loser's polling. Reading
+// and locking are one atomic script, so a loser that takes the lock after
+// the winner released it has read the stored entry in the same step.
 func TestRedis_ConcurrentMissesOnTwoInstances_InvokeAuthorizerOnce(t *testing.T) {
 	srv := redistest.Start(t)
-	a, b := newInstance(t, srv), newInstance(t, srv)
+	bWaiting := make(chan struct{})
+	var waitOnce sync.Once
+	a := newInstance(t, srv)
+	b := newInstanceAt(t, srv.URL(), testNamespace, func() { waitOnce.Do(func() { close(bWaiting) }) })
 	var calls atomic.Int64
 	filling, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
@@ -219,8 +241,8 @@ func TestRedis_ConcurrentMissesOnTwoInstances_InvokeAuthorizerOnce(t *testing.T)
 		get(a)
 		get(b)
 	}
-	// Let B's callers reach Redis and start waiting on A's lock.
-	time.Sleep(50 * time.Millisecond)
+	// B's callers share one load, which found A's lock and waits on it.
+	<-bWaiting
 	close(release)
 	wg.Wait()
 	if n := calls.Load(); n != 1 {
@@ -250,9 +272,19 @@ func TestRedis_RedisDown_InvokesAuthorizer_RecoversWhenBack(t *testing.T) {
 
 	srv.Kill()
 
-	t.Run("local tier still serves its entries", func(t *testing.T) {
-		if _, hit, err := a.Get(t.Context(), cached, time.Hour, f.fill); err != nil || !hit {
-			t.Errorf("hit=%v err=%v, want a local hit", hit, err)
+	// The instances learn of flushes only through Redis: while they cannot,
+	// no entry may be served, or a flush answered with an error on
+	// another instance would be ignored here.
+	eventually(t, "both instances notice the outage", func() bool { return !a.confirmed() && !b.confirmed() })
+	t.Run("local tier does not serve while flushes cannot be heard", func(t *testing.T) {
+		before := f.calls.Load()
+		for range 2 {
+			if _, hit, err := a.Get(t.Context(), cached, time.Hour, f.fill); err != nil || hit {
+				t.Errorf("hit=%v err=%v, want the authorizer's result", hit, err)
+			}
+		}
+		if n := f.calls.Load() - before; n != 2 {
+			t.Errorf("authorizer invoked %d times for two requests, want 2", n)
 		}
 	})
 	t.Run("misses invoke the authorizer on each instance", func(t *testing.T) {
@@ -343,16 +375,16 @@ func TestEnvelope_RoundTrip(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		e    Entry
-		gen  uint64
+		gen  string
 	}{
-		{"typical", Entry{Raw: []byte(`{"principalId":"u"}`), FilledBy: arn43, FilledAt: at}, 7},
-		{"path with newline and colon", Entry{Raw: []byte(`{}`), FilledBy: "arn:x/dev/GET/a\nb:c", FilledAt: at}, 0},
-		{"empty raw", Entry{FilledBy: arn43, FilledAt: at}, 1 << 63},
+		{"typical", Entry{Raw: []byte(`{"principalId":"u"}`), FilledBy: arn43, FilledAt: at}, newTag() + newTag()},
+		{"path with newline and colon", Entry{Raw: []byte(`{}`), FilledBy: "arn:x/dev/GET/a\nb:c", FilledAt: at}, "00000000000000000000000000000000"},
+		{"empty raw", Entry{FilledBy: arn43, FilledAt: at}, "ffffffffffffffffffffffffffffffff"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, gen, ok := decodeEnvelope(encodeEnvelope(tc.e, tc.gen))
 			if !ok || gen != tc.gen {
-				t.Fatalf("ok=%v gen=%d, want true %d", ok, gen, tc.gen)
+				t.Fatalf("ok=%v tag=%q, want true %q", ok, gen, tc.gen)
 			}
 			if diff := cmp.Diff(tc.e, got, cmp.Comparer(func(x, y time.Time) bool { return x.Equal(y) }),
 				cmp.Comparer(func(x, y []byte) bool { return string(x) == string(y) })); diff != "" {
@@ -360,7 +392,7 @@ func TestEnvelope_RoundTrip(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range [][]byte{nil, {2}, encodeEnvelope(Entry{FilledBy: arn43}, 1)[:25]} {
+	for _, bad := range [][]byte{nil, {2}, encodeEnvelope(Entry{FilledBy: arn43}, newTag()+newTag())[:50]} {
 		if _, _, ok := decodeEnvelope(bad); ok {
 			t.Errorf("decodeEnvelope(%q) accepted a malformed envelope", bad)
 		}
@@ -393,4 +425,190 @@ func BenchmarkRedis_HitFromRedis(b *testing.B) {
 			b.Fatal("miss")
 		}
 	}
+}
+
+// Issue 11: a flush during a Redis outage answers an error, but the Redis
+// copy survived the outage and another instance served the pre-flush entry
+// when Redis came back. Redis here is killed and restarted with its data,
+// as a crashed server with persistence (or a partition) comes back.
+//
+// After Redis returns no instance may serve the entry: not B from its local
+// tier, not B from Redis, not an instance started afterwards.
+func TestRedis_FlushDuringOutage_NoInstanceServesPreFlushEntryAfterRedisReturns(t *testing.T) {
+	srv := redistest.StartPersistent(t)
+	a, b := newInstance(t, srv), newInstance(t, srv)
+	f := &filler{entry: allowEntry()}
+	a.Get(t.Context(), keyDev, time.Hour, f.fill)
+	if _, hit, _ := b.Get(t.Context(), keyDev, time.Hour, f.fill); !hit {
+		t.Fatal("B missed A's entry before the outage")
+	}
+
+	srv.Kill()
+	eventually(t, "A notices the outage", func() bool { return !a.confirmed() })
+	if err := a.Flush(t.Context(), keyDev.APIID, keyDev.Stage); err == nil {
+		t.Fatal("Flush succeeded with Redis down")
+	}
+	srv.Restart()
+	if n, err := rawClient(t, srv).Keys(t.Context(), "portcullis:*:entry:*").Result(); err != nil || len(n) != 1 {
+		t.Fatalf("entries in Redis after the restart = %v, %v; want the pre-flush entry to have survived", n, err)
+	}
+
+	// However B's reconnection interleaves with these requests, every one
+	// of them invokes the authorizer.
+	denied := &filler{entry: denyEntry()}
+	for i := range 5 {
+		got, hit, err := b.Get(t.Context(), keyDev, time.Hour, denied.fill)
+		if err != nil || hit || got.Value != "parsed-deny" {
+			t.Fatalf("B request %d after Redis returned: hit=%v err=%v value=%v, want a new authorizer decision", i, hit, err, got.Value)
+		}
+		if b.confirmed() {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	eventually(t, "A and B reset the shared cache", func() bool { return a.confirmed() && b.confirmed() })
+	late := newInstance(t, srv)
+	for _, r := range []*Redis{a, b, late} {
+		// The post-flush entry, filled here or read from Redis.
+		got, _, err := r.Get(t.Context(), keyDev, time.Hour, denied.fill)
+		if v := fmt.Sprint(got.Value); err != nil || (v != "parsed-deny" && !strings.Contains(v, `"Deny"`)) {
+			t.Errorf("after the resets: err=%v value=%v, want the post-flush decision", err, got.Value)
+		}
+	}
+	if n := f.calls.Load(); n != 1 {
+		t.Errorf("pre-flush authorizer invoked %d times, want 1", n)
+	}
+}
+
+// Two deployments on one Redis share nothing, whatever their API ids.
+func TestRedis_DifferentNamespaces_ShareNothing(t *testing.T) {
+	srv := redistest.Start(t)
+	app1 := newInstanceAt(t, srv.URL(), "app1", nil)
+	app2 := newInstanceAt(t, srv.URL(), "app2", nil)
+	app1b := newInstanceAt(t, srv.URL(), "app1", nil)
+	allow := &filler{entry: allowEntry()}
+	deny := &filler{entry: denyEntry()}
+	app1.Get(t.Context(), keyDev, time.Hour, allow.fill)
+	got, hit, err := app2.Get(t.Context(), keyDev, time.Hour, deny.fill)
+	if err != nil || hit || got.Value != "parsed-deny" {
+		t.Errorf("app2: hit=%v err=%v value=%v, want its own authorizer's deny", hit, err, got.Value)
+	}
+	if _, hit, _ := app1b.Get(t.Context(), keyDev, time.Hour, allow.fill); !hit {
+		t.Error("a second instance of app1 missed app1's entry")
+	}
+	// A flush of app1 leaves app2's entry alone.
+	if err := app1.Flush(t.Context(), keyDev.APIID, keyDev.Stage); err != nil {
+		t.Fatal(err)
+	}
+	app2.local.FlushAll()
+	if _, hit, _ := app2.Get(t.Context(), keyDev, time.Hour, deny.fill); !hit {
+		t.Error("app1's flush removed app2's entry")
+	}
+}
+
+func TestNewRedis_RejectsBadNamespaceAndURL(t *testing.T) {
+	for _, tc := range []struct{ url, ns, want string }{
+		{"redis://127.0.0.1:1", "", "namespace is empty"},
+		{"redis://127.0.0.1:1", "a{b}", "contains '{'"},
+		{"redis://h1:1,h2:2", "ns", "redis-cluster://"},
+	} {
+		_, err := NewRedis(t.Context(), RedisOptions{URL: tc.url, Namespace: tc.ns})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("NewRedis(%q, %q) err = %v, want %q", tc.url, tc.ns, err, tc.want)
+		}
+	}
+}
+
+// blackhole forwards TCP to a Redis until frozen; frozen, it holds every
+// byte, as a network partition does, without closing a connection.
+type blackhole struct {
+	ln     net.Listener
+	frozen atomic.Bool
+}
+
+func newBlackhole(t *testing.T, target string) *blackhole {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &blackhole{ln: ln}
+	var conns sync.WaitGroup
+	var mu sync.Mutex
+	var open []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		conns.Wait()
+	})
+	pipe := func(dst, src net.Conn) {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			for n > 0 && h.frozen.Load() {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if n > 0 {
+				if _, err := dst.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+			if err != nil {
+				dst.Close()
+				return
+			}
+		}
+	}
+	conns.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			open = append(open, c, up)
+			mu.Unlock()
+			conns.Go(func() { pipe(up, c) })
+			conns.Go(func() { pipe(c, up) })
+		}
+	})
+	return h
+}
+
+// A partition that drops no connection (no RST, no FIN) must still stop
+// the instance from serving entries it can no longer confirm: the notice
+// channel's health check notices the silence, and the instance rejoins
+// (with a reset) when the network heals.
+func TestRedis_SilentPartition_StopsCachingUntilHealed(t *testing.T) {
+	srv := redistest.Start(t)
+	hole := newBlackhole(t, srv.Addr())
+	r, err := NewRedis(context.Background(), RedisOptions{
+		URL: "redis://" + hole.ln.Addr().String() + "/0", Namespace: testNamespace, Decode: decodeForTest,
+		RetryInterval: 50 * time.Millisecond, HealthInterval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	f := &filler{entry: allowEntry()}
+	r.Get(t.Context(), keyDev, time.Hour, f.fill)
+	if !localHit(r, keyDev) {
+		t.Fatal("entry not cached before the partition")
+	}
+	hole.frozen.Store(true)
+	eventually(t, "the instance notices the silent partition", func() bool { return !r.confirmed() })
+	before := f.calls.Load()
+	if _, hit, err := r.Get(t.Context(), keyDev, time.Hour, f.fill); err != nil || hit || f.calls.Load() != before+1 {
+		t.Errorf("during the partition: hit=%v err=%v, want the authorizer invoked", hit, err)
+	}
+	hole.frozen.Store(false)
+	eventually(t, "the instance rejoins after the partition heals", r.confirmed)
 }

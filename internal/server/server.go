@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,8 +42,9 @@ type Config struct {
 	// MaxWorkers per function; 0 means the runtime's default.
 	MaxWorkers     int
 	TrustedProxies []netip.Prefix
-	// CacheURL is redis://HOST:PORT/DB for the shared cache; "" keeps it
-	// in process.
+	// CacheURL locates the Redis (server, cluster or Sentinel) of the
+	// shared cache and rate limits; "" keeps them in process. See
+	// redisconn.Parse for the URL forms.
 	CacheURL string
 	// ConfigFile is the --config file (identities, Cognito user pools,
 	// API keys); "" means none.
@@ -105,13 +107,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.invoker = &dispatch{local: s.local, log: s.log, region: regionOf(m, cfg.Load.Region)}
 	if cfg.CacheURL != "" {
-		rc, err := authcache.NewRedis(ctx, authcache.RedisOptions{URL: cfg.CacheURL, Logger: cfg.Logger, Decode: authorizer.Decode, Local: authcache.MemoryOptions{Metrics: s.metrics}})
+		d := deploymentOf(cfg, m)
+		ns := d.Namespace()
+		s.log.Info("shared cache: Redis keys of this deployment are in namespace "+ns,
+			"stack", d.StackName, "account", d.AccountID, "region", d.Region)
+		rc, err := authcache.NewRedis(ctx, authcache.RedisOptions{URL: cfg.CacheURL, Namespace: ns, Logger: cfg.Logger, Decode: authorizer.Decode, Local: authcache.MemoryOptions{Metrics: s.metrics}})
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("--cache %s: %w", cfg.CacheURL, err)
 		}
 		s.cache = rc
-		rl, err := throttle.NewRedis(throttle.RedisOptions{URL: cfg.CacheURL, Logger: cfg.Logger})
+		rl, err := throttle.NewRedis(throttle.RedisOptions{URL: cfg.CacheURL, Namespace: ns, Logger: cfg.Logger})
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("--cache %s: %w", cfg.CacheURL, err)
@@ -152,6 +158,31 @@ func (s *Server) localOptions(m *apimodel.Model) function.LocalOptions {
 		Logger: s.cfg.Logger, MaxWorkers: s.cfg.MaxWorkers, Region: regionOf(m, s.cfg.Load.Region), EnvOverrides: s.env,
 		Metrics: s.metrics,
 	}
+}
+
+// deploymentOf names the deployment that instances share Redis state for:
+// the stack name given with --stack-name, else the base name of the
+// directory holding the definition (what `sam deploy --guided` proposes as
+// the stack name), with the account and region of the APIs. Instances of
+// one definition started from the same directory name share; two apps in
+// differently named directories never do, even when both use SAM's implicit
+// ServerlessRestApi and so the same API id.
+func deploymentOf(cfg Config, m *apimodel.Model) apimodel.Deployment {
+	d := apimodel.Deployment{StackName: cfg.Load.StackName, AccountID: cfg.Load.AccountID, Region: regionOf(m, cfg.Load.Region)}
+	if d.StackName == "" {
+		if abs, err := filepath.Abs(cfg.DefinitionPath); err == nil {
+			d.StackName = filepath.Base(filepath.Dir(abs))
+		}
+	}
+	if d.AccountID == "" {
+		for _, a := range m.APIs {
+			if a.AccountID != "" {
+				d.AccountID = a.AccountID
+				break
+			}
+		}
+	}
+	return d
 }
 
 func regionOf(m *apimodel.Model, region string) string {

@@ -10,16 +10,27 @@ package throttle
 // from Redis (TIME), so instances with skewed clocks still share one bucket,
 // and runs atomically, so concurrent instances never both take the last
 // token. The key expires when the bucket would be full again.
+//
+// Keys are portcullis:{NAMESPACE}:throttle:KEY and
+// portcullis:{NAMESPACE}:quota:KEY:PERIODSTART. The namespace names the
+// deployment, so two definitions on one Redis never share a bucket or a
+// quota even when their API ids and usage-plan ids coincide; the braces are
+// a Redis Cluster hash tag, so every key of a deployment is in one slot (each
+// script and transaction here touches a single key anyway).
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/portcullis-gateway/portcullis/internal/redisconn"
 )
 
 var gcraScript = redis.NewScript(`
@@ -39,10 +50,14 @@ end
 redis.call('SET', KEYS[1], string.format('%.0f', newtat), 'PX', math.ceil((newtat - now) / 1000) + 1)
 return 1`)
 
-// RedisOptions configures a Redis limiter. Only URL is required.
+// RedisOptions configures a Redis limiter. URL and Namespace are required.
 type RedisOptions struct {
-	// URL locates the server: redis://[user:password@]HOST:PORT/DB.
+	// URL locates the server, cluster or Sentinel-managed primary; see
+	// redisconn.Parse for the forms.
 	URL string
+	// Namespace names the deployment whose buckets and quotas these are;
+	// see authcache.RedisOptions.Namespace.
+	Namespace string
 	// Fallback decides while Redis cannot be reached. Nil means a Local
 	// with default options. During an outage each instance enforces the
 	// full limits on its own share of the traffic.
@@ -62,7 +77,8 @@ type RedisOptions struct {
 
 // Redis is the Limiter and Quota shared by gateway instances.
 type Redis struct {
-	rdb      *redis.Client
+	rdb      redis.UniversalClient
+	prefix   string // portcullis:{namespace}:
 	fallback *Local
 	log      *slog.Logger
 	retry    time.Duration
@@ -78,26 +94,23 @@ var (
 	_ Quota   = (*Redis)(nil)
 )
 
-const (
-	bucketPrefix = "portcullis:throttle:"
-	quotaPrefix  = "portcullis:quota:"
-)
-
 // NewRedis returns a Redis limiter for the server at opts.URL. Only a
 // malformed URL is an error; an unreachable server is retried while the
 // fallback decides.
 func NewRedis(opts RedisOptions) (*Redis, error) {
-	ro, err := redis.ParseURL(opts.URL)
-	if err != nil {
-		return nil, fmt.Errorf("throttle: redis URL: %w", err)
+	switch {
+	case opts.Namespace == "":
+		return nil, errors.New("throttle: the Redis namespace is empty: every deployment needs its own")
+	case strings.ContainsAny(opts.Namespace, "{}"):
+		return nil, fmt.Errorf("throttle: the Redis namespace %q contains '{' or '}'", opts.Namespace)
 	}
-	timeout := orDefault(opts.Timeout, 250*time.Millisecond)
-	ro.DialTimeout, ro.ReadTimeout, ro.WriteTimeout = timeout, timeout, timeout
-	ro.MaxRetries = 1
-	ro.MinRetryBackoff, ro.MaxRetryBackoff = 5*time.Millisecond, 20*time.Millisecond
-	ro.DialerRetries, ro.DialerRetryTimeout = 1, 10*time.Millisecond
+	rdb, _, err := redisconn.Dial(opts.URL, redisconn.Timeouts{Timeout: opts.Timeout})
+	if err != nil {
+		return nil, fmt.Errorf("throttle: redis URL %w", err)
+	}
 	r := &Redis{
-		rdb:      redis.NewClient(ro),
+		rdb:      rdb,
+		prefix:   "portcullis:{" + opts.Namespace + "}:",
 		fallback: opts.Fallback,
 		log:      opts.Logger,
 		retry:    orDefault(opts.RetryInterval, time.Second),
@@ -120,7 +133,7 @@ func (r *Redis) Allow(ctx context.Context, key string, rate float64, burst int) 
 	if !r.available() {
 		return r.fallback.Allow(ctx, key, rate, burst)
 	}
-	n, err := gcraScript.Run(ctx, r.rdb, []string{bucketPrefix + key},
+	n, err := gcraScript.Run(ctx, r.rdb, []string{r.prefix + "throttle:" + key},
 		strconv.FormatFloat(rate, 'g', -1, 64), burst).Int()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -143,7 +156,7 @@ func (r *Redis) Consume(ctx context.Context, key string, limit int, period strin
 	if !r.available() {
 		return r.fallback.Consume(ctx, key, limit, period, now)
 	}
-	k := quotaPrefix + key + ":" + strconv.FormatInt(start.Unix(), 10)
+	k := r.prefix + "quota:" + key + ":" + strconv.FormatInt(start.Unix(), 10)
 	var incr *redis.IntCmd
 	_, err = r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		incr = p.Incr(ctx, k)

@@ -15,8 +15,15 @@ import (
 // its own fallback.
 func newInstance(t testing.TB, srv *redistest.Server) *Redis {
 	t.Helper()
+	return newInstanceAt(t, srv.URL(), "ns-test")
+}
+
+// newInstanceAt is an instance of deployment ns on the Redis at url.
+func newInstanceAt(t testing.TB, url, ns string) *Redis {
+	t.Helper()
 	r, err := NewRedis(RedisOptions{
-		URL:           srv.URL(),
+		URL:           url,
+		Namespace:     ns,
 		Logger:        slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		RetryInterval: 50 * time.Millisecond,
 	})
@@ -102,7 +109,7 @@ func TestRedis_Quota_SharedAndResetAtPeriodBoundary(t *testing.T) {
 	consume(t, a, "plan1/key1", 3, "DAY", end.Add(-time.Nanosecond), []bool{false})
 	consume(t, b, "plan1/key1", 3, "DAY", end, []bool{true, true, true, false})
 
-	ttl, err := a.rdb.TTL(context.Background(), quotaPrefix+"plan1/key1:"+strconv.FormatInt(end.Unix(), 10)).Result()
+	ttl, err := a.rdb.TTL(context.Background(), "portcullis:{ns-test}:quota:plan1/key1:"+strconv.FormatInt(end.Unix(), 10)).Result()
 	if err != nil || ttl <= 24*time.Hour || ttl > 48*time.Hour {
 		t.Errorf("TTL of the next period's counter = %v, %v; want it to expire when that day ends", ttl, err)
 	}
@@ -114,5 +121,34 @@ func BenchmarkRedis_Allow(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
 		r.Allow(ctx, "abcde12345/dev", 1e9, 1000)
+	}
+}
+
+// Issue 11: two different deployments on one Redis (both SAM's implicit
+// ServerlessRestApi, so the same API id and usage-plan ids) shared their
+// throttle buckets and quotas. Different namespaces share nothing; two
+// instances of one namespace share everything.
+func TestRedis_DifferentNamespaces_ShareNoBucketOrQuota(t *testing.T) {
+	srv := redistest.Start(t)
+	app1, app1b := newInstanceAt(t, srv.URL(), "app1"), newInstanceAt(t, srv.URL(), "app1")
+	app2 := newInstanceAt(t, srv.URL(), "app2")
+	const key = "abcde12345/prod"
+	if got := allowN(t, app1, key, 0.01, 2, 2) + allowN(t, app1b, key, 0.01, 2, 2); got != 2 {
+		t.Errorf("app1's two instances admitted %d, want their shared burst of 2", got)
+	}
+	if got := allowN(t, app2, key, 0.01, 2, 3); got != 2 {
+		t.Errorf("app2 admitted %d, want its own burst of 2", got)
+	}
+	now := time.Now()
+	consume(t, app1, "usageplan/abcde12345/Plan/k", 1, "DAY", now, []bool{true})
+	consume(t, app1b, "usageplan/abcde12345/Plan/k", 1, "DAY", now, []bool{false})
+	consume(t, app2, "usageplan/abcde12345/Plan/k", 1, "DAY", now, []bool{true, false})
+}
+
+func TestNewRedis_RejectsEmptyNamespace(t *testing.T) {
+	for _, ns := range []string{"", "a}b"} {
+		if _, err := NewRedis(RedisOptions{URL: "redis://127.0.0.1:1", Namespace: ns}); err == nil {
+			t.Errorf("NewRedis with namespace %q succeeded", ns)
+		}
 	}
 }

@@ -4,5 +4,8 @@
 // temporary directory, and stops it when the test ends.
 //
 // When the binary is missing the test is skipped, except when the
-// environment variable CI is "true": there a missing server is a failure.
+// environment variable CI is set: there a missing server is a failure.
+// PORTCULLIS_TEST_REDIS_SERVER=valkey-server runs the same tests against
+// Valkey. Cluster and Sentinel helpers start those topologies from the same
+// binary (redis-cli joins the cluster).
 package redistest

@@ -3,6 +3,7 @@ package redistest
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -29,6 +30,8 @@ type Server struct {
 	dir  string
 	port int
 
+	persist bool
+
 	mu  sync.Mutex
 	cmd *exec.Cmd
 }
@@ -36,17 +39,41 @@ type Server struct {
 // Start starts a server and registers its shutdown with t.Cleanup.
 func Start(t TB) *Server {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redis-server not found on PATH (required in CI): %v", err)
-		}
-		t.Skipf("redis-server not installed: %v", err)
-	}
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), port: freePort(t)}
+	s := &Server{t: t, bin: lookPath(t, "redis-server"), dir: t.TempDir(), port: freePort(t)}
 	s.start()
 	t.Cleanup(s.Stop)
 	return s
+}
+
+// StartPersistent starts a server that writes every command to its
+// append-only file before answering, so that Kill and Restart keep the
+// data, as a crashed and restarted production server (or a network
+// partition) does.
+func StartPersistent(t TB) *Server {
+	t.Helper()
+	s := &Server{t: t, bin: lookPath(t, "redis-server"), dir: t.TempDir(), port: freePort(t), persist: true}
+	s.start()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// lookPath finds a Redis binary, skipping the test without it (failing it
+// when CI is set). PORTCULLIS_TEST_REDIS_SERVER names another server binary
+// that speaks the protocol, such as valkey-server, to run the same tests
+// against it.
+func lookPath(t TB, name string) string {
+	t.Helper()
+	if alt := os.Getenv("PORTCULLIS_TEST_REDIS_SERVER"); alt != "" && name == "redis-server" {
+		name = alt
+	}
+	bin, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" && os.Getenv("CI") != "false" {
+			t.Fatalf("%s not found on PATH (required in CI): %v", name, err)
+		}
+		t.Skipf("%s not installed (apt-get install redis-server): %v", name, err)
+	}
+	return bin
 }
 
 // Addr is host:port of the server.
@@ -70,7 +97,8 @@ func (s *Server) Kill() {
 // Stop stops the server; it is safe to call more than once.
 func (s *Server) Stop() { s.Kill() }
 
-// Restart starts the server again on the same port, empty.
+// Restart starts the server again on the same port: empty, or with its
+// data for a server from StartPersistent.
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Kill()
@@ -79,14 +107,18 @@ func (s *Server) Restart() {
 
 func (s *Server) start() {
 	s.t.Helper()
-	cmd := exec.Command(s.bin,
+	args := []string{
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--save", "",
 		"--appendonly", "no",
 		"--dir", s.dir,
 		"--loglevel", "warning",
-	)
+	}
+	if s.persist {
+		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
+	}
+	cmd := exec.Command(s.bin, args...)
 	cmd.Dir = s.dir
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start redis-server: %v", err)
@@ -97,29 +129,25 @@ func (s *Server) start() {
 	// Binding a port that another process grabbed in the meantime shows up
 	// as a server that never answers; ten seconds is far beyond a normal
 	// start.
-	deadline := time.Now().Add(10 * time.Second)
+	if err := waitPing(s.Addr(), 10*time.Second); err != nil {
+		s.Kill()
+		s.t.Fatalf("redis-server on %s did not answer PING: %v", s.Addr(), err)
+	}
+}
+
+func waitPing(addr string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
 	for {
-		if err := ping(s.Addr()); err == nil {
-			return
-		} else if time.Now().After(deadline) {
-			s.Kill()
-			s.t.Fatalf("redis-server on %s did not answer PING: %v", s.Addr(), err)
+		err := ping(addr)
+		if err == nil || time.Now().After(deadline) {
+			return err
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
 func ping(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return err
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
+	line, err := command(addr, "PING")
 	if err != nil {
 		return err
 	}
@@ -127,6 +155,37 @@ func ping(addr string) error {
 		return fmt.Errorf("unexpected reply %q", line)
 	}
 	return nil
+}
+
+// command sends one inline command and returns the first line of the
+// reply, or the whole of a bulk reply.
+func command(addr, cmd string) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte(cmd + "\r\n")); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(c)
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	if strings.HasPrefix(line, "$") {
+		n, err := strconv.Atoi(strings.TrimSpace(line[1:]))
+		if err != nil || n < 0 {
+			return line, nil
+		}
+		b := make([]byte, n+2)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return "", err
+		}
+		return string(b[:n]), nil
+	}
+	return line, nil
 }
 
 func freePort(t TB) int {
