@@ -97,3 +97,16 @@ exports.uncaught = (event, context, callback) => {
 };
 
 exports.echoPlain = async (event) => event;
+
+// A TOKEN authorizer: Allow for tokens "allow-*", Deny for the rest.
+exports.tokenAuthorizer = async (event) => ({
+  principalId: event.authorizationToken,
+  policyDocument: {
+    Version: '2012-10-17',
+    Statement: [{
+      Action: 'execute-api:Invoke',
+      Effect: event.authorizationToken.startsWith('allow-') ? 'Allow' : 'Deny',
+      Resource: event.methodArn,
+    }],
+  },
+});
