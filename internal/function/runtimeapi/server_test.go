@@ -3,14 +3,14 @@ package runtimeapi
 import (
 	"context"
 	"encoding/base64"
-	"io"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
