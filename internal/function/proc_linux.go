@@ -92,3 +92,7 @@ func (t *tree) peerCheck() runtimeapi.PeerCheck {
 		return fmt.Errorf("%w (socket inode %d)", errNotInTree, inode)
 	}
 }
+
+// processStart identifies a running process: its start time, which a later
+// process reusing the pid does not share.
+func processStart(pid int) (string, bool) { return startTime(pid) }

@@ -28,3 +28,7 @@ func (t *tree) kill() { t.once.Do(func() { _ = t.cmd.Process.Kill() }) }
 func (t *tree) peerCheck() runtimeapi.PeerCheck {
 	return func(netip.AddrPort, netip.AddrPort) error { return nil }
 }
+
+// processStart cannot tell whether a process runs here: every owner counts
+// as alive and no directory is ever removed as stale.
+func processStart(int) (string, bool) { return "0", true }

@@ -41,3 +41,10 @@ func (t *tree) kill() {
 func (t *tree) peerCheck() runtimeapi.PeerCheck {
 	return func(netip.AddrPort, netip.AddrPort) error { return nil }
 }
+
+// processStart reports whether pid runs; without /proc there is no start
+// time to tell a reused pid apart, so it is always "0".
+func processStart(pid int) (string, bool) {
+	err := syscall.Kill(pid, 0)
+	return "0", err == nil || err == syscall.EPERM
+}

@@ -110,3 +110,14 @@ exports.tokenAuthorizer = async (event) => ({
     }],
   },
 });
+
+// Leaves a detached child (a session of its own, unref'd) behind, then
+// answers, hangs or exits as the event asks.
+exports.spawnDetached = async (event) => {
+  const child = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
+  child.unref();
+  console.log('detached', child.pid);
+  if (event.then === 'hang') return new Promise(() => { setTimeout(() => {}, 3600 * 1000); });
+  if (event.then === 'exit') process.exit(3);
+  return { pids: [child.pid] };
+};
