@@ -42,6 +42,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 const (
@@ -82,6 +83,10 @@ func superviseWorker(path string, argv []string) int {
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 
+	// ps and /proc/<pid>/comm would say "exe" (the file executed was
+	// /proc/self/exe); 15 bytes at most.
+	name := []byte("portcullis-sup\x00")
+	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_NAME, uintptr(unsafe.Pointer(&name[0])), 0)
 	syscall.CloseOnExec(controlFD)
 	control := os.NewFile(controlFD, "control")
 	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
