@@ -49,8 +49,8 @@
 //
 // A worker's Runtime API endpoint serves only connections from its own
 // process tree (runtimeapi.PeerCheck). On Linux, the connecting socket's
-// inode is looked up in /proc/net/tcp by the connection's two addresses,
-// and the connection is admitted only when a process of the worker's tree
+// inode is looked up by the connection's two addresses (sock_diag, or
+// /proc/net/tcp where netlink is unavailable), and the connection is admitted only when a process of the worker's tree
 // (the supervisor's descendants) holds a descriptor on that socket. This
 // was chosen over a per-worker secret because a secret would have to live
 // in the worker's environment, which every process of the same user can

@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
@@ -167,5 +170,77 @@ func TestLocal_RuntimeAPI_DetachedDescendantOfTheWorker_IsServed(t *testing.T) {
 		if got.SID != got.PID {
 			t.Errorf("the runtime (pid %d) is in session %d, want a session of its own", got.PID, got.SID)
 		}
+	}
+}
+
+// BenchmarkPeerCheck is the once-per-connection cost of admitting a
+// Runtime API connection: the socket table lookup and the scan of the
+// tree's descriptors (here the test process is the tree).
+func BenchmarkPeerCheck(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	local := ln.Addr().(*net.TCPAddr).AddrPort()
+	remote := c.LocalAddr().(*net.TCPAddr).AddrPort()
+	t := &tree{cmd: &exec.Cmd{Process: &os.Process{Pid: os.Getpid()}}}
+	check := t.peerCheck()
+	for b.Loop() {
+		if err := check(local, remote); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Both ways of finding a connection's socket inode, sock_diag and the
+// /proc/net/tcp table, name the same socket, and the one the client holds:
+// a mix-up of byte orders or of the two ends would admit or refuse the
+// wrong process.
+func TestSocketInode_SockDiagAndProcAgree_OnTheClientsSocket(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	server, client := ln.Addr().(*net.TCPAddr).AddrPort(), c.LocalAddr().(*net.TCPAddr).AddrPort()
+	var st syscall.Stat_t
+	f, err := c.(*net.TCPConn).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	fromDiag, err := diagInode(client, server)
+	if err != nil {
+		t.Fatalf("sock_diag: %v", err)
+	}
+	fromProc, err := findSocket("/proc/net/tcp", procAddr(client, false), procAddr(server, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromDiag != st.Ino || fromProc != st.Ino {
+		t.Errorf("inode: sock_diag %d, /proc/net/tcp %d, want the client socket's %d", fromDiag, fromProc, st.Ino)
+	}
+	// The reverse direction is the server's accepted socket, not ours; a
+	// port nobody uses is no socket at all.
+	unused := netip.AddrPortFrom(client.Addr(), 1)
+	if ino, err := diagInode(unused, server); err != nil || ino != 0 {
+		t.Errorf("diagInode(unused port) = %d, %v, want 0, nil", ino, err)
+	}
+	if _, err := socketInode(unused, server); err == nil {
+		t.Error("socketInode found a socket for a port nobody uses")
 	}
 }

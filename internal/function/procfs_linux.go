@@ -8,9 +8,10 @@
 //     belongs to the thread that forked it); kernels built without
 //     CONFIG_PROC_CHILDREN lack those files, and then every
 //     /proc/<pid>/stat is read for its parent pid;
-//   - whether one of them holds a given TCP connection: /proc/net/tcp (and
-//     tcp6, for IPv6 sockets speaking to an IPv4 address) maps the
-//     connection's two addresses to its socket inode, and
+//   - whether one of them holds a given TCP connection: sock_diag (see
+//     sockdiag_linux.go) or, failing it, /proc/net/tcp (and tcp6, for IPv6
+//     sockets speaking to an IPv4 address) maps the connection's two
+//     addresses to its socket inode, and
 //     /proc/<pid>/fd/* of a process that holds the socket links to
 //     "socket:[inode]".
 
@@ -138,6 +139,12 @@ func startTime(pid int) (string, bool) {
 // socketInode finds the inode of the TCP socket whose own address is self
 // and whose peer is peer, in ESTABLISHED state.
 func socketInode(self, peer netip.AddrPort) (uint64, error) {
+	switch ino, err := diagInode(self, peer); {
+	case err == nil && ino != 0:
+		return ino, nil
+	case err == nil:
+		return 0, fmt.Errorf("no established TCP socket %v -> %v", self, peer)
+	}
 	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
 		v6 := strings.HasSuffix(table, "6")
 		if !v6 && !(self.Addr().Is4() || self.Addr().Is4In6()) {
@@ -162,19 +169,43 @@ func findSocket(table, self, peer string) (uint64, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Scan() // header
+	var fields [10][]byte
 	for sc.Scan() {
 		// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 10 || fields[1] != self || fields[2] != peer || fields[3] != "01" {
+		// A busy host lists thousands of sockets: split without allocating.
+		if splitFields(sc.Bytes(), fields[:]) < len(fields) ||
+			string(fields[1]) != self || string(fields[2]) != peer || string(fields[3]) != "01" {
 			continue
 		}
-		ino, err := strconv.ParseUint(fields[9], 10, 64)
+		ino, err := strconv.ParseUint(string(fields[9]), 10, 64)
 		if err != nil || ino == 0 {
 			continue
 		}
 		return ino, nil
 	}
 	return 0, sc.Err()
+}
+
+// splitFields fills out with the first len(out) space-separated fields of
+// line and returns how many it found.
+func splitFields(line []byte, out [][]byte) int {
+	n := 0
+	for n < len(out) {
+		for len(line) > 0 && line[0] == ' ' {
+			line = line[1:]
+		}
+		if len(line) == 0 {
+			break
+		}
+		end := bytes.IndexByte(line, ' ')
+		if end < 0 {
+			end = len(line)
+		}
+		out[n] = line[:end]
+		line = line[end:]
+		n++
+	}
+	return n
 }
 
 // procAddr formats an address as /proc/net/tcp{,6} prints it: the address
