@@ -30,19 +30,11 @@ func removeStaleRuntimeDirs(tmp string, logger *slog.Logger) {
 		return
 	}
 	for _, e := range entries {
-		rest, ok := strings.CutPrefix(e.Name(), runtimeDirPrefix)
+		pid, start, ok := parseRuntimeDir(e.Name())
 		if !ok || !e.IsDir() {
 			continue
 		}
-		parts := strings.SplitN(rest, "-", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		pid, err := strconv.Atoi(parts[0])
-		if err != nil || pid <= 0 || parts[1] == "" {
-			continue // not ours, or an owner that could not be identified
-		}
-		if start, alive := processStart(pid); alive && start == parts[1] {
+		if now, alive := processStart(pid); alive && now == start {
 			continue
 		}
 		dir := filepath.Join(tmp, e.Name())
@@ -50,4 +42,23 @@ func removeStaleRuntimeDirs(tmp string, logger *slog.Logger) {
 			logger.Info("removed the runtime directory of a gateway that is gone", "dir", dir, "pid", pid)
 		}
 	}
+}
+
+// parseRuntimeDir reads the owner out of a runtime directory's name; ok is
+// false for names of another shape and for owners that could not be
+// identified when the directory was made (an empty start time).
+func parseRuntimeDir(name string) (pid int, start string, ok bool) {
+	rest, ok := strings.CutPrefix(name, runtimeDirPrefix)
+	if !ok {
+		return 0, "", false
+	}
+	parts := strings.SplitN(rest, "-", 3)
+	if len(parts) != 3 || parts[1] == "" {
+		return 0, "", false
+	}
+	pid, err := strconv.Atoi(parts[0])
+	if err != nil || pid <= 0 {
+		return 0, "", false
+	}
+	return pid, parts[1], true
 }
