@@ -71,6 +71,8 @@ func TestLocal_DetachedChildren_EndWithTheWorker(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
+				// The log pump may still be reading what a dead worker wrote.
+				waitFor(t, "the handler's log", func() bool { return len(rec.detachedPIDs()) >= wantChildren[name] })
 				pids := rec.detachedPIDs()
 				if len(pids) != wantChildren[name] {
 					t.Fatalf("the handler logged children %v, want %d", pids, wantChildren[name])
