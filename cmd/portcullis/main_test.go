@@ -472,7 +472,11 @@ func TestServe_Quickstart_READMESession(t *testing.T) {
 		}
 	})
 
-	kids := children(t, g.cmd.Process.Pid)
+	// Workers run below the gateway's children (their supervisors).
+	var kids []procChild
+	for _, c := range children(t, g.cmd.Process.Pid) {
+		kids = append(append(kids, c), children(t, c.pid)...)
+	}
 	var node, python bool
 	for _, c := range kids {
 		node = node || c.comm == "node"

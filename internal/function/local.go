@@ -149,7 +149,8 @@ func NewLocal(opts LocalOptions) (*Local, error) {
 			opts.CacheDir = filepath.Join(os.TempDir(), "portcullis-functions")
 		}
 	}
-	dir, err := os.MkdirTemp("", "portcullis-runtime-")
+	removeStaleRuntimeDirs(os.TempDir(), opts.Logger)
+	dir, err := os.MkdirTemp("", runtimeDirPattern())
 	if err != nil {
 		return nil, fmt.Errorf("local runtime: %w", err)
 	}

@@ -55,6 +55,7 @@ type worker struct {
 	p     *pool
 	ep    *runtimeapi.Endpoint
 	cmd   *exec.Cmd
+	tree  *tree
 	timer *time.Timer // invocation timeout, reused across invocations
 
 	exited  chan struct{} // closed after the process exited
@@ -367,15 +368,23 @@ func (p *pool) spawn(ctx context.Context) (*worker, error) {
 	cmd.Env = append(p.s.env[:len(p.s.env):len(p.s.env)], "AWS_LAMBDA_RUNTIME_API="+ep.Addr())
 	// Both streams share one pipe: one reader, lines kept whole.
 	cmd.Stdout, cmd.Stderr = pw, pw
-	isolate(cmd)
-	if err := cmd.Start(); err != nil {
+	t, err := newTree(cmd)
+	if err == nil {
+		if err = cmd.Start(); err != nil {
+			t.abandon()
+		}
+	}
+	if err != nil {
 		pr.Close()
 		pw.Close()
 		ep.Close()
 		return nil, &initError{"Runtime.InvalidEntrypoint", fmt.Sprintf("starting %s: %v", path, err)}
 	}
+	t.started()
 	pw.Close()
-	w := &worker{p: p, ep: ep, cmd: cmd, exited: make(chan struct{})}
+	// Only this process tree may take or answer the endpoint's events.
+	ep.Admit(t.peerCheck())
+	w := &worker{p: p, ep: ep, cmd: cmd, tree: t, exited: make(chan struct{})}
 	w.timer = time.NewTimer(time.Hour)
 	w.timer.Stop()
 
@@ -419,7 +428,7 @@ func (p *pool) pump(r io.ReadCloser, pid int) {
 }
 
 func (w *worker) kill() {
-	killTree(w.cmd.Process)
+	w.tree.kill()
 }
 
 // invoke runs one event on a worker. An event the worker never received

@@ -39,4 +39,18 @@
 //
 // The /next route has no write timeout: the runtime legitimately waits
 // there for minutes between events.
+//
+// # Only the endpoint's runtime is served
+//
+// /next hands out events that carry callers' bearer tokens, and /response
+// decides what an authorizer answered, so a listener on 127.0.0.1 must not
+// serve whoever connects to it: any local process, or a browser page
+// through DNS rebinding, can reach a loopback port. Every endpoint
+// therefore has a PeerCheck, set with Admit once its process exists, that
+// each connection passes before its first request is served; a refused
+// connection answers 403 on every route (unknown ones included) and is
+// closed. Requests that arrive before Admit wait for it. The check runs
+// once per connection, so a keep-alive runtime pays for it once per
+// process. Package function supplies the check (the socket must be held by
+// the worker's process tree); this package only enforces it.
 package runtimeapi

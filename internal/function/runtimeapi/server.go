@@ -10,9 +10,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -80,7 +82,31 @@ type Server struct {
 	serving   sync.WaitGroup
 }
 
-type endpointKey struct{}
+type connKey struct{}
+
+// conn is what the server knows of one TCP connection: the endpoint it
+// reached and, once its first request has been checked, whether it belongs
+// to the endpoint's runtime.
+type conn struct {
+	ep            *Endpoint
+	local, remote netip.AddrPort
+	// verdict is 0 until the first request is checked, then admitted or
+	// refused. Requests on one HTTP/1.1 connection are served one at a
+	// time; the atomic keeps a racing reader honest anyway.
+	verdict atomic.Int32
+}
+
+const (
+	admitted int32 = 1
+	refused  int32 = 2
+)
+
+// A PeerCheck decides whether the process at the other end of a TCP
+// connection to an endpoint is that endpoint's runtime: local is the
+// endpoint's address, remote the connecting socket's. It runs once per
+// connection, before the connection's first request is served; an error
+// refuses the connection, every request on it answering 403.
+type PeerCheck func(local, remote netip.AddrPort) error
 
 // NewServer returns a server with no listeners; NewEndpoint adds them.
 func NewServer(opts Options) *Server {
@@ -102,14 +128,21 @@ func NewServer(opts Options) *Server {
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			addr, ok := c.LocalAddr().(*net.TCPAddr)
+			local, ok := c.LocalAddr().(*net.TCPAddr)
+			if !ok {
+				return ctx
+			}
+			remote, ok := c.RemoteAddr().(*net.TCPAddr)
 			if !ok {
 				return ctx
 			}
 			s.mu.Lock()
-			ep := s.endpoints[addr.Port]
+			ep := s.endpoints[local.Port]
 			s.mu.Unlock()
-			return context.WithValue(ctx, endpointKey{}, ep)
+			if ep == nil {
+				return ctx
+			}
+			return context.WithValue(ctx, connKey{}, &conn{ep: ep, local: local.AddrPort(), remote: remote.AddrPort()})
 		},
 	}
 	return s
@@ -131,6 +164,7 @@ func (s *Server) NewEndpoint() (*Endpoint, error) {
 		results:     make(chan Response, 1),
 		initErr:     make(chan Response, 1),
 		ready:       make(chan struct{}),
+		admit:       make(chan struct{}),
 		done:        make(chan struct{}),
 	}
 	s.mu.Lock()
@@ -171,9 +205,21 @@ func (s *Server) Close() error {
 // ServeHTTP routes the four Runtime API calls. Paths are matched by hand:
 // there are four of them and this runs on every invocation.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ep, _ := r.Context().Value(endpointKey{}).(*Endpoint)
+	c, _ := r.Context().Value(connKey{}).(*conn)
+	if c == nil {
+		writeError(w, http.StatusNotFound, "UnknownEndpoint", "unknown Runtime API path "+r.URL.Path)
+		return
+	}
+	// Every route, known or not, is behind the peer check: a process that
+	// is not the endpoint's runtime learns nothing, not even the routes.
+	if !c.admitted(r.Context()) {
+		w.Header()["Connection"] = []string{"close"}
+		writeError(w, http.StatusForbidden, "AccessDeniedException", "this connection does not come from the runtime this endpoint serves")
+		return
+	}
+	ep := c.ep
 	rest, ok := strings.CutPrefix(r.URL.Path, apiPrefix)
-	if !ok || ep == nil {
+	if !ok {
 		writeError(w, http.StatusNotFound, "UnknownEndpoint", "unknown Runtime API path "+r.URL.Path)
 		return
 	}
@@ -222,6 +268,9 @@ type Endpoint struct {
 	readyOnce   sync.Once
 	done        chan struct{}
 	closeOnce   sync.Once
+	admit       chan struct{} // closed by Admit, after check is set
+	admitOnce   sync.Once
+	check       PeerCheck
 
 	mu      sync.Mutex
 	current string // request id handed out by /next and not yet answered
@@ -265,6 +314,49 @@ func (e *Endpoint) Withdraw() bool {
 	default:
 		return false
 	}
+}
+
+// Admit sets the check every connection to the endpoint must pass before
+// its first request is served. Until Admit is called, requests wait: the
+// endpoint exists before its process does, and a connection that arrives
+// in between must not be judged by a missing rule. Only the first call
+// counts; a nil check refuses every connection.
+func (e *Endpoint) Admit(check PeerCheck) {
+	e.admitOnce.Do(func() {
+		e.check = check
+		close(e.admit)
+	})
+}
+
+// admitted reports whether c may be served, running the endpoint's check on
+// the connection's first request.
+func (c *conn) admitted(ctx context.Context) bool {
+	switch c.verdict.Load() {
+	case admitted:
+		return true
+	case refused:
+		return false
+	}
+	e := c.ep
+	select {
+	case <-e.admit:
+	case <-e.done:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+	err := errors.New("no peer check")
+	if e.check != nil {
+		err = e.check(c.local, c.remote)
+	}
+	if err != nil {
+		c.verdict.Store(refused)
+		e.srv.logger.Warn("refused a Runtime API connection that does not come from the endpoint's runtime",
+			"endpoint", e.addr, "remote", c.remote.String(), "err", err)
+		return false
+	}
+	c.verdict.Store(admitted)
+	return true
 }
 
 // Close stops the listener and releases a runtime blocked in /next.

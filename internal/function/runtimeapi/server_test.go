@@ -1,11 +1,16 @@
 package runtimeapi
 
 import (
+	"context"
 	"encoding/base64"
+	"errors"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,8 +66,13 @@ func newEndpoint(t *testing.T, opts Options) *Endpoint {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ep.Admit(anyPeer)
 	return ep
 }
+
+// anyPeer admits every connection: these tests play the runtime from the
+// test process itself.
+func anyPeer(netip.AddrPort, netip.AddrPort) error { return nil }
 
 func receive[T any](t *testing.T, ch <-chan T) T {
 	t.Helper()
@@ -327,6 +337,7 @@ func TestEndpoints_RoutedByListener(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		ep.Admit(anyPeer)
 		eps[i] = ep
 	}
 	for i, ep := range eps {
@@ -350,6 +361,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	ep.Admit(anyPeer)
 	tr := &http.Transport{MaxIdleConnsPerHost: 1}
 	defer tr.CloseIdleConnections()
 	c := &http.Client{Transport: tr}
@@ -384,4 +396,112 @@ func BenchmarkRoundTrip(b *testing.B) {
 	}
 	close(stop)
 	ep.Close()
+}
+
+// The Runtime API hands out events that carry bearer tokens and takes
+// answers that decide authorization, so an endpoint serves only the
+// connections its peer check admits; a refused connection takes nothing,
+// answers nothing and does not even mark the runtime ready.
+func TestPeerCheck_RefusedConnection_403_OnEveryRoute_NothingTakenOrDelivered(t *testing.T) {
+	s := NewServer(Options{})
+	t.Cleanup(func() { s.Close() })
+	ep, err := s.NewEndpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep.Admit(func(netip.AddrPort, netip.AddrPort) error { return errors.New("not the runtime") })
+	if err := ep.Dispatch(&Invocation{RequestID: "req-1", Payload: []byte(`{"authorizationToken":"secret"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, ep)
+	for _, call := range []struct{ method, path string }{
+		{http.MethodGet, c.base + "invocation/next"},
+		{http.MethodPost, c.base + "invocation/req-1/response"},
+		{http.MethodPost, c.base + "invocation/req-1/error"},
+		{http.MethodPost, c.base + "init/error"},
+		{http.MethodPost, "http://" + ep.Addr() + "/2020-01-01/extension/register"},
+	} {
+		req, _ := http.NewRequest(call.method, call.path, strings.NewReader(`{"principalId":"x"}`))
+		resp, body := c.do(t, req)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "AccessDeniedException") || strings.Contains(body, "secret") {
+			t.Errorf("%s %s: got %d %s, want 403 AccessDeniedException", call.method, call.path, resp.StatusCode, body)
+		}
+		if !resp.Close {
+			t.Errorf("%s %s: the refused connection was kept open", call.method, call.path)
+		}
+	}
+	if !ep.Withdraw() {
+		t.Error("the event was handed out on a refused connection")
+	}
+	select {
+	case <-ep.Ready():
+		t.Error("a refused /next marked the runtime ready")
+	case r := <-ep.Results():
+		t.Errorf("a refused connection delivered %+v", r)
+	case r := <-ep.InitError():
+		t.Errorf("a refused connection delivered an init error %+v", r)
+	default:
+	}
+}
+
+func TestPeerCheck_NilCheck_RefusesEveryConnection(t *testing.T) {
+	s := NewServer(Options{})
+	t.Cleanup(func() { s.Close() })
+	ep, err := s.NewEndpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep.Admit(nil)
+	if resp, _ := newClient(t, ep).post(t, "init/error", `{}`, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("status = %d, want 403", resp.StatusCode)
+	}
+}
+
+// The check runs once per connection, with the endpoint's address and the
+// connecting socket's; later requests on the kept-alive connection reuse
+// its verdict, so the hot path pays nothing.
+func TestPeerCheck_OncePerConnection_WithBothAddresses(t *testing.T) {
+	s := NewServer(Options{})
+	t.Cleanup(func() { s.Close() })
+	ep, err := s.NewEndpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var calls []string
+	ep.Admit(func(local, remote netip.AddrPort) error {
+		mu.Lock()
+		calls = append(calls, local.String()+" <- "+remote.String())
+		mu.Unlock()
+		return nil
+	})
+	var dialed []netip.AddrPort
+	tr := &http.Transport{MaxIdleConnsPerHost: 1, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			dialed = append(dialed, conn.LocalAddr().(*net.TCPAddr).AddrPort())
+		}
+		return conn, err
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	c := &runtimeClient{base: "http://" + ep.Addr() + "/2018-06-01/runtime/", c: &http.Client{Transport: tr}}
+	for i := range 3 {
+		if err := ep.Dispatch(&Invocation{RequestID: "req-" + strconv.Itoa(i), Payload: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+		resp, _ := c.get(t, "invocation/next")
+		if resp.StatusCode != 200 {
+			t.Fatalf("/next: status %d", resp.StatusCode)
+		}
+		if resp, _ := c.post(t, "invocation/req-"+strconv.Itoa(i)+"/response", `{}`, nil); resp.StatusCode != 202 {
+			t.Fatalf("/response: status %d", resp.StatusCode)
+		}
+		receive(t, ep.Results())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{ep.Addr() + " <- " + dialed[0].String()}
+	if diff := cmp.Diff(want, calls); diff != "" || len(dialed) != 1 {
+		t.Errorf("checks (-want +got):\n%s (connections dialed: %v)", diff, dialed)
+	}
 }

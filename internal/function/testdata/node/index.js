@@ -97,3 +97,27 @@ exports.uncaught = (event, context, callback) => {
 };
 
 exports.echoPlain = async (event) => event;
+
+// A TOKEN authorizer: Allow for tokens "allow-*", Deny for the rest.
+exports.tokenAuthorizer = async (event) => ({
+  principalId: event.authorizationToken,
+  policyDocument: {
+    Version: '2012-10-17',
+    Statement: [{
+      Action: 'execute-api:Invoke',
+      Effect: event.authorizationToken.startsWith('allow-') ? 'Allow' : 'Deny',
+      Resource: event.methodArn,
+    }],
+  },
+});
+
+// Leaves a detached child (a session of its own, unref'd) behind, then
+// answers, hangs or exits as the event asks.
+exports.spawnDetached = async (event) => {
+  const child = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
+  child.unref();
+  console.log('detached', child.pid);
+  if (event.then === 'hang') return new Promise(() => { setTimeout(() => {}, 3600 * 1000); });
+  if (event.then === 'exit') process.exit(3);
+  return { pids: [child.pid] };
+};
