@@ -306,7 +306,7 @@ func (l *Lambda) invoke(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	log.Info("Endpoint request URI: " + l.endpoint)
 	log.Info("Endpoint request body after transformations: " + string(payload))
 	log.Info("Sending request to " + l.endpoint)
-	ictx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
+	ictx, cancel := context.WithTimeout(function.WithTraceID(ctx, r.TraceID), l.opts.Timeout)
 	defer cancel()
 	start := l.opts.Now()
 	res, err := l.opts.Invoker.Invoke(ictx, l.fn, payload)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
@@ -107,4 +108,31 @@ func (e *InvokeError) Unwrap() error { return e.Err }
 func IsKind(err error, k ErrorKind) bool {
 	var ie *InvokeError
 	return errors.As(err, &ie) && ie.Kind == k
+}
+
+type traceKey struct{}
+
+// WithTraceID returns ctx carrying the X-Amzn-Trace-Id of the request an
+// invocation serves. The local runtime hands it to the function as
+// Lambda-Runtime-Trace-Id, which the runtime client puts in
+// _X_AMZN_TRACE_ID, so that the function and the gateway's response name
+// the same trace, as on AWS.
+func WithTraceID(ctx context.Context, id string) context.Context {
+	if id == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, traceKey{}, id)
+}
+
+// traceID is the trace of ctx's request in the form Lambda passes it
+// (with a Sampled field), or a new one.
+func traceID(ctx context.Context, now time.Time) string {
+	id, _ := ctx.Value(traceKey{}).(string)
+	if id == "" {
+		return newTraceID(now)
+	}
+	if !strings.Contains(id, "Sampled=") {
+		id += ";Sampled=0"
+	}
+	return id
 }

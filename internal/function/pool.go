@@ -460,7 +460,7 @@ func (w *worker) run(ctx context.Context, reqID string, payload []byte) (res Res
 		RequestID:   reqID,
 		Deadline:    now.Add(timeout),
 		FunctionARN: p.s.arn,
-		TraceID:     newTraceID(now),
+		TraceID:     traceID(ctx, now),
 		Payload:     payload,
 	}
 	if err := w.ep.Dispatch(inv); err != nil {

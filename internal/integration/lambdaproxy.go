@@ -90,7 +90,7 @@ func (l *LambdaProxy) Invoke(ctx context.Context, r *reqctx.Request) (*Response,
 	if len(payload) > function.MaxRequestPayload {
 		return nil, requestTooLarge(len(payload))
 	}
-	ictx, cancel := context.WithTimeout(ctx, l.timeout)
+	ictx, cancel := context.WithTimeout(function.WithTraceID(ctx, r.TraceID), l.timeout)
 	defer cancel()
 	res, err := l.invoker.Invoke(ictx, l.fn, payload)
 	if err != nil {
