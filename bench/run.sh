@@ -62,6 +62,8 @@ UNPINNED=${BENCH_UNPINNED:-1}
 NICE=${BENCH_NICE:--15}
 [[ $(id -u) == 0 ]] || NICE=0
 OUT=${BENCH_OUT:-$HERE/results.md}
+# The soak figures (bench/soak.sh, the last section) are kept across runs.
+SOAK_SECTION=$([[ -f $OUT ]] && sed -n '/^## Soak$/,$p' "$OUT" || true)
 TOKEN="Bearer bench-token"
 DEADLINE=290 # seconds; the whole run must stay under 5 minutes
 
@@ -670,6 +672,10 @@ EOF
 	if [[ -f $HERE/profile.md ]]; then
 		echo
 		echo "Where Portcullis spends its CPU on the cached path, and what to cut next: [profile.md](profile.md)."
+	fi
+	if [[ -n $SOAK_SECTION ]]; then
+		echo
+		echo "$SOAK_SECTION"
 	fi
 } >"$OUT"
 

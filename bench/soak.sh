@@ -98,6 +98,6 @@ set +e
   -duration "$DURATION" -rate "$RATE" -conns "$CONNS" -identities "$IDENTITIES" -flush-every "$FLUSH_EVERY"
 status=$?
 set -e
-[ -f "$WORK/redis2.pid" ] && kill -KILL "$(cat "$WORK/redis2.pid")" 2>/dev/null || true
 echo "authorizer cache keys in Redis at the end: $(redis-cli -p "$REDIS_PORT" --scan --pattern 'portcullis:*:authz:entry:*' 2>/dev/null | wc -l)"
+[ -f "$WORK/redis2.pid" ] && kill -KILL "$(cat "$WORK/redis2.pid")" 2>/dev/null || true
 exit $status
