@@ -1,7 +1,9 @@
 package vtl
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -35,4 +37,47 @@ func FuzzTemplate(f *testing.F) {
 			t.Fatalf("output of %d bytes over the limit", len(out))
 		}
 	})
+}
+
+// FuzzParseJSON holds the hand-written decoder to encoding/json: both accept
+// the same documents, and decode them to the same values.
+func FuzzParseJSON(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2.5,-0,1e3,true,false,null,"x\u00e9\ud83d\ude00\n"]}`, `[]`, `{}`, `"\ud800"`, `01`, `1.`, `{"a":1,}`, `  7  `, `"\x01"`, `123456789012345678901234567890`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := ParseJSON(data)
+		var ref any
+		refErr := json.Unmarshal(data, &ref)
+		if (err == nil) != (refErr == nil) {
+			t.Fatalf("ParseJSON err %v, encoding/json err %v", err, refErr)
+		}
+		if err != nil {
+			return
+		}
+		var back any
+		if err := json.Unmarshal([]byte(JSON(v)), &back); err != nil {
+			t.Fatalf("JSON(%v) is not JSON: %v", v, err)
+		}
+		if !reflect.DeepEqual(normalise(back), normalise(ref)) {
+			t.Fatalf("decoded %#v, encoding/json %#v", back, ref)
+		}
+	})
+}
+
+// normalise makes float rounding of huge integers comparable.
+func normalise(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = normalise(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = normalise(e)
+		}
+	case float64:
+		return float32(x)
+	}
+	return v
 }
