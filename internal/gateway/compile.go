@@ -96,7 +96,7 @@ func (g *Gateway) compileAPI(a *apimodel.API, comp Compiler) (*compiledAPI, erro
 			case apimodel.IntegrationHTTPProxy:
 				cm.integration, err = integration.NewHTTPProxy(in, g.upstream)
 			case apimodel.IntegrationMock:
-				cm.integration, err = integration.NewMock(in)
+				cm.integration, err = integration.NewMock(in, integration.RouteOf(a, r))
 			case apimodel.IntegrationAWSProxy:
 				if comp == nil {
 					err = fmt.Errorf("AWS_PROXY integrations need a function runtime")

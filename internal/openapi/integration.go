@@ -82,8 +82,13 @@ func (b *builder) integration(n *yaml.Node, path string, m *apimodel.Method, met
 		case "responses":
 			responses = p.val
 		case "passthroughBehavior":
-			if v, ok := b.str(p.val, ppath); ok && !strings.EqualFold(v, "when_no_match") {
-				b.warnf(p.val, ppath, "ignored: passthroughBehavior %s is not emulated; request bodies pass through as with when_no_match", v)
+			if v, ok := b.str(p.val, ppath); ok {
+				switch u := strings.ToUpper(v); u {
+				case apimodel.PassthroughWhenNoMatch, apimodel.PassthroughWhenNoTemplates, apimodel.PassthroughNever:
+					in.PassthroughBehavior = u
+				default:
+					b.errorf(p.val, ppath, "passthroughBehavior must be when_no_match, when_no_templates or never, not %q", v)
+				}
 			}
 		case "connectionType":
 			if v, ok := b.str(p.val, ppath); ok && !strings.EqualFold(v, "INTERNET") {

@@ -604,10 +604,9 @@ var (
 	}
 	cfnIntegrationSpec = propSpec{
 		handled: []string{"Type", "Uri", "IntegrationHttpMethod", "Credentials", "RequestParameters", "RequestTemplates",
-			"IntegrationResponses", "TimeoutInMillis"},
+			"IntegrationResponses", "TimeoutInMillis", "PassthroughBehavior"},
 		inert: []string{"CacheKeyParameters", "CacheNamespace", "ConnectionType", "ConnectionId"},
 		warn: map[string]string{
-			"PassthroughBehavior": "request bodies are passed through unchanged",
 			"ContentHandling":     "payloads are not converted between text and binary",
 			"TlsConfig":           "upstream TLS settings are not applied",
 		},
@@ -1080,6 +1079,14 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 	}
 	out.RequestParameters = rep.strMap(in, "RequestParameters")
 	out.RequestTemplates = rep.strMap(in, "RequestTemplates")
+	if v, ok := rep.str(in, "PassthroughBehavior"); ok {
+		switch v {
+		case apimodel.PassthroughWhenNoMatch, apimodel.PassthroughWhenNoTemplates, apimodel.PassthroughNever:
+			out.PassthroughBehavior = v
+		default:
+			rep.errorf(get(in, "PassthroughBehavior"), "PassthroughBehavior", "must be WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER, not %q", v)
+		}
+	}
 	if irs := get(in, "IntegrationResponses"); irs != nil && irs.Kind == yaml.SequenceNode {
 		for i, it := range irs.Content {
 			irep := rep.at("IntegrationResponses[" + strconv.Itoa(i) + "]")
