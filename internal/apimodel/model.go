@@ -83,7 +83,7 @@ type API struct {
 	BinaryMediaTypes []string
 	// Models are the API's models (AWS::ApiGateway::Model, OpenAPI
 	// definitions / components.schemas) by name.
-	Models     map[string]*Model
+	Models     map[string]*DataModel
 	APIKeys    []*APIKey
 	UsagePlans []*UsagePlan
 

@@ -8,6 +8,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/integration"
 	"github.com/portcullis-gateway/portcullis/internal/router"
+	"github.com/portcullis-gateway/portcullis/internal/validation"
 )
 
 // compiledAPI is the serving form of one API.
@@ -108,6 +109,15 @@ func (g *Gateway) compileAPI(a *apimodel.API, comp Compiler) (*compiledAPI, erro
 			}
 			if err != nil {
 				return nil, fmt.Errorf("API %s: %s: %w", a.LogicalID, cm.label, err)
+			}
+			// Request validation runs between authorization and the
+			// integration, as on API Gateway.
+			v, err := validation.New(a, m)
+			if err != nil {
+				return nil, fmt.Errorf("API %s: %s: request validation: %w", a.LogicalID, cm.label, err)
+			}
+			if v != nil {
+				cm.integration = &validation.Integration{V: v, Next: cm.integration}
 			}
 			c.methods[m] = cm
 		}
