@@ -24,6 +24,11 @@ type apiState struct {
 	// stageFailed is true when a stage's name could not be evaluated; that
 	// error says why the API may lack a stage.
 	stageFailed bool
+	// validators are the API's AWS::ApiGateway::RequestValidator resources
+	// by logical id; modelNames its AWS::ApiGateway::Model names by
+	// logical id (what !Ref of a model returns).
+	validators map[string]*apimodel.RequestValidator
+	modelNames map[string]string
 }
 
 func (s *apiState) resource(path string, pos apimodel.Pos) *apimodel.Resource {
@@ -123,7 +128,8 @@ func (l *loader) build() {
 	// followed), authorizers before methods, deployments and stages, keys
 	// before usage plans.
 	for _, typ := range []string{
-		"AWS::ApiGateway::Resource", "AWS::ApiGateway::Authorizer", "AWS::ApiGateway::Method",
+		"AWS::ApiGateway::Resource", "AWS::ApiGateway::Authorizer", "AWS::ApiGateway::RequestValidator",
+		"AWS::ApiGateway::Model", "AWS::ApiGateway::Method",
 		"AWS::ApiGateway::GatewayResponse", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage",
 		"AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey",
 		"AWS::Lambda::Permission",
@@ -148,7 +154,8 @@ func handledType(t string) bool {
 		"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy",
 		"AWS::ApiGateway::RestApi", "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method",
 		"AWS::ApiGateway::Authorizer", "AWS::ApiGateway::GatewayResponse", "AWS::ApiGateway::Deployment",
-		"AWS::ApiGateway::Stage", "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey":
+		"AWS::ApiGateway::Stage", "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey",
+		"AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Model":
 		return true
 	}
 	return false
@@ -596,11 +603,8 @@ var (
 	cfnResourceSpec = propSpec{handled: []string{"RestApiId", "ParentId", "PathPart"}}
 	cfnMethodSpec   = propSpec{
 		handled: []string{"RestApiId", "ResourceId", "HttpMethod", "AuthorizationType", "AuthorizerId", "AuthorizationScopes",
-			"ApiKeyRequired", "RequestParameters", "Integration", "MethodResponses", "OperationName"},
-		inert: []string{"RequestModels"},
-		warn: map[string]string{
-			"RequestValidatorId": "requests are not validated against models or required parameters",
-		},
+			"ApiKeyRequired", "RequestParameters", "Integration", "MethodResponses", "OperationName",
+			"RequestValidatorId", "RequestModels"},
 	}
 	cfnIntegrationSpec = propSpec{
 		handled: []string{"Type", "Uri", "IntegrationHttpMethod", "Credentials", "RequestParameters", "RequestTemplates",
@@ -665,6 +669,10 @@ func (l *loader) child(r *resource) {
 		}
 	case "AWS::ApiGateway::Method":
 		l.cfnMethod(s, r, rep)
+	case "AWS::ApiGateway::RequestValidator":
+		l.cfnRequestValidator(s, r, rep)
+	case "AWS::ApiGateway::Model":
+		l.cfnModel(s, r, rep)
 	case "AWS::ApiGateway::Authorizer":
 		l.cfnAuthorizer(s, r, rep)
 	case "AWS::ApiGateway::GatewayResponse":
@@ -999,6 +1007,7 @@ func (l *loader) cfnMethod(s *apiState, r *resource, rep reporter) {
 		}
 	}
 	m.OperationName, _ = rep.str(p, "OperationName")
+	l.cfnMethodValidation(s, m, p, rep)
 	methodResponses := map[string]map[string]bool{}
 	if mr := get(p, "MethodResponses"); mr != nil && mr.Kind == yaml.SequenceNode {
 		for i, it := range mr.Content {
