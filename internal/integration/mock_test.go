@@ -71,7 +71,7 @@ func TestMock_MappingTemplates(t *testing.T) {
 				RequestTemplates: map[string]string{"application/json": `{"statusCode": 200}`},
 				IntegrationResponses: []apimodel.IntegrationResponse{{StatusCode: "200",
 					ResponseParameters: map[string]string{"method.response.header.X-Echo": "method.request.header.X-In", "method.response.header.X-Static": "'fixed'"},
-					ResponseTemplates: map[string]string{"application/json": `{"t": "json"}`, "application/xml": `<t>xml $context.httpMethod</t>`}}},
+					ResponseTemplates:  map[string]string{"application/json": `{"t": "json"}`, "application/xml": `<t>xml $context.httpMethod</t>`}}},
 			},
 			req:        mockRequest(reqctx.Header{Name: "Accept", Value: "application/xml"}, reqctx.Header{Name: "x-in", Value: "hello"}),
 			wantStatus: 200,
@@ -141,8 +141,8 @@ func TestMock_PassthroughRejects_415(t *testing.T) {
 	for _, behavior := range []string{apimodel.PassthroughNever, apimodel.PassthroughWhenNoTemplates} {
 		t.Run(behavior, func(t *testing.T) {
 			m, err := NewMock(&apimodel.Integration{
-				PassthroughBehavior: behavior,
-				RequestTemplates:    map[string]string{"application/json": `{"statusCode": 200}`},
+				PassthroughBehavior:  behavior,
+				RequestTemplates:     map[string]string{"application/json": `{"statusCode": 200}`},
 				IntegrationResponses: []apimodel.IntegrationResponse{{StatusCode: "200"}},
 			}, testRoute)
 			if err != nil {

@@ -611,8 +611,8 @@ var (
 			"IntegrationResponses", "TimeoutInMillis", "PassthroughBehavior"},
 		inert: []string{"CacheKeyParameters", "CacheNamespace", "ConnectionType", "ConnectionId"},
 		warn: map[string]string{
-			"ContentHandling":     "payloads are not converted between text and binary",
-			"TlsConfig":           "upstream TLS settings are not applied",
+			"ContentHandling": "payloads are not converted between text and binary",
+			"TlsConfig":       "upstream TLS settings are not applied",
 		},
 	}
 	cfnAuthorizerSpec = propSpec{

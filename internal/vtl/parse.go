@@ -747,7 +747,7 @@ func (p *parser) primary() expr {
 	return nil
 }
 
-// singleQuoted reads a literal string; '' is a quote.
+// singleQuoted reads a literal string; ” is a quote.
 func (p *parser) singleQuoted() string {
 	start := p.i
 	p.i++
