@@ -43,7 +43,8 @@ type Compiler interface {
 	// policy, the method's authorizer and its API key check. It returns nil
 	// when the method has nothing to check.
 	Authorizer(api *apimodel.API, m *apimodel.Method) (Authorizer, error)
-	// LambdaProxy returns the AWS_PROXY integration of a method.
+	// LambdaProxy returns the Lambda integration of a method: AWS_PROXY,
+	// or AWS (non-proxy, with mapping templates).
 	LambdaProxy(api *apimodel.API, r *apimodel.Resource, m *apimodel.Method) (integration.Integration, error)
 }
 
@@ -98,9 +99,13 @@ func (g *Gateway) compileAPI(a *apimodel.API, comp Compiler) (*compiledAPI, erro
 				cm.integration, err = integration.NewHTTPProxy(in, g.upstream)
 			case apimodel.IntegrationMock:
 				cm.integration, err = integration.NewMock(in, integration.RouteOf(a, r))
-			case apimodel.IntegrationAWSProxy:
+			case apimodel.IntegrationHTTP:
+				cm.integration, err = integration.NewHTTP(in, integration.RouteOf(a, r), g.upstream)
+			case apimodel.IntegrationAWSProxy, apimodel.IntegrationAWS:
+				// The compiler builds both Lambda integrations: proxy and
+				// non-proxy (AWS type with a function).
 				if comp == nil {
-					err = fmt.Errorf("AWS_PROXY integrations need a function runtime")
+					err = fmt.Errorf("%s integrations need a function runtime", in.Type)
 				} else {
 					cm.integration, err = comp.LambdaProxy(a, r, m)
 				}

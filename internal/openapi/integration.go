@@ -49,10 +49,12 @@ func (b *builder) integration(n *yaml.Node, path string, m *apimodel.Method, met
 				in.Type = apimodel.IntegrationAWSProxy
 			case "mock":
 				in.Type = apimodel.IntegrationMock
-			case "http", "aws":
-				b.errorf(p.val, ppath, "%s (non-proxy) integrations with mapping templates are not supported yet; use %s_proxy or mock", strings.ToLower(t), strings.ToLower(t))
+			case "http":
+				in.Type = apimodel.IntegrationHTTP
+			case "aws":
+				in.Type = apimodel.IntegrationAWS
 			default:
-				b.errorf(p.val, ppath, "unknown integration type %q (http_proxy, aws_proxy, mock)", t)
+				b.errorf(p.val, ppath, "unknown integration type %q (http, http_proxy, aws, aws_proxy, mock)", t)
 			}
 		case "uri":
 			in.URI, _ = b.str(p.val, ppath)
@@ -110,19 +112,35 @@ func (b *builder) integration(n *yaml.Node, path string, m *apimodel.Method, met
 	switch in.Type {
 	case "":
 		if child(n, "type") == nil {
-			b.errorf(n, path, "type is required (http_proxy, aws_proxy or mock)")
+			b.errorf(n, path, "type is required (http, http_proxy, aws, aws_proxy or mock)")
 		}
 		return nil
-	case apimodel.IntegrationHTTPProxy:
+	case apimodel.IntegrationHTTPProxy, apimodel.IntegrationHTTP:
+		kind := strings.ToLower(in.Type)
 		switch {
 		case in.URI == "":
-			b.errorf(n, path, "uri is required for an http_proxy integration")
+			b.errorf(n, path, "uri is required for an %s integration", kind)
 		case !isHTTPURL(in.URI):
 			b.errorf(uriNode, join(path, "uri"), "%q is not an http:// or https:// URL", in.URI)
 		}
 		if in.HTTPMethod == "" {
-			b.errorf(n, path, "httpMethod is required for an http_proxy integration")
+			b.errorf(n, path, "httpMethod is required for an %s integration", kind)
 		}
+	case apimodel.IntegrationAWS:
+		switch {
+		case in.URI == "":
+			b.errorf(n, path, "uri is required for an aws integration")
+		case !strings.Contains(in.URI, ":lambda:path/"):
+			b.errorf(uriNode, join(path, "uri"), "AWS service integrations (%s) are not supported yet; only Lambda functions (arn:aws:apigateway:REGION:lambda:path/...) are", in.URI)
+		default:
+			if key, _, ok := b.function(in.URI, uriNode, join(path, "uri")); ok {
+				in.Function = key
+			}
+		}
+		if in.HTTPMethod != "" && in.HTTPMethod != "POST" {
+			b.errorf(verbNode, join(path, "httpMethod"), "a Lambda integration calls Lambda's Invoke API, which takes POST, not %s", in.HTTPMethod)
+		}
+		in.HTTPMethod = "POST"
 	case apimodel.IntegrationAWSProxy:
 		if in.URI == "" {
 			b.errorf(n, path, "uri is required for an aws_proxy integration")

@@ -118,7 +118,13 @@ func (c *compiler) LambdaProxy(api *apimodel.API, r *apimodel.Resource, m *apimo
 	if fn == nil && in.Function == "" {
 		fn = c.function("", lambdaARNFromURI(in.URI))
 	}
-	lp, err := integration.NewLambdaProxy(api, in, fn, c.invoker)
+	var lp integration.Integration
+	var err error
+	if in.Type == apimodel.IntegrationAWS {
+		lp, err = integration.NewLambda(in, integration.RouteOf(api, r), fn, c.invoker)
+	} else {
+		lp, err = integration.NewLambdaProxy(api, in, fn, c.invoker)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1049,12 +1049,11 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 	typ, _ := rep.str(in, "Type")
 	switch {
 	case failed(in, "Type"):
-	case typ == apimodel.IntegrationAWSProxy, typ == apimodel.IntegrationHTTPProxy, typ == apimodel.IntegrationMock:
+	case typ == apimodel.IntegrationAWSProxy, typ == apimodel.IntegrationHTTPProxy, typ == apimodel.IntegrationMock,
+		typ == apimodel.IntegrationAWS, typ == apimodel.IntegrationHTTP:
 		out.Type = typ
-	case typ == "AWS", typ == "HTTP":
-		rep.errorf(get(in, "Type"), "Type", "%s (non-proxy) integrations with mapping templates are not supported yet; use %s_PROXY or MOCK", typ, typ)
 	default:
-		rep.errorf(get(in, "Type"), "Type", "must be AWS_PROXY, HTTP_PROXY or MOCK, not %q", typ)
+		rep.errorf(get(in, "Type"), "Type", "must be AWS, AWS_PROXY, HTTP, HTTP_PROXY or MOCK, not %q", typ)
 	}
 	out.URI, _ = rep.str(in, "Uri")
 	if v, ok := rep.str(in, "IntegrationHttpMethod"); ok {
@@ -1074,9 +1073,22 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 		if out.HTTPMethod != "POST" && !failed(in, "IntegrationHttpMethod") {
 			rep.errorf(or(get(in, "IntegrationHttpMethod"), in), "IntegrationHttpMethod", "a Lambda proxy integration must use IntegrationHttpMethod POST")
 		}
-	case apimodel.IntegrationHTTPProxy:
+	case apimodel.IntegrationHTTPProxy, apimodel.IntegrationHTTP:
 		if !strings.HasPrefix(out.URI, "http://") && !strings.HasPrefix(out.URI, "https://") && !failed(in, "Uri") {
-			rep.errorf(get(in, "Uri"), "Uri", "an HTTP_PROXY integration needs an http(s) Uri, not %q", out.URI)
+			rep.errorf(get(in, "Uri"), "Uri", "an %s integration needs an http(s) Uri, not %q", out.Type, out.URI)
+		}
+	case apimodel.IntegrationAWS:
+		switch {
+		case failed(in, "Uri"):
+		case !strings.Contains(out.URI, ":lambda:path/"):
+			rep.errorf(or(get(in, "Uri"), in), "Uri", "AWS service integrations (%s) are not supported yet; only Lambda functions (arn:aws:apigateway:REGION:lambda:path/...) are", out.URI)
+		default:
+			if key, _, ok := l.uriFunction(out.URI, get(in, "Uri"), rep, "Uri"); ok {
+				out.Function = key
+			}
+		}
+		if out.HTTPMethod != "POST" && !failed(in, "IntegrationHttpMethod") {
+			rep.errorf(or(get(in, "IntegrationHttpMethod"), in), "IntegrationHttpMethod", "a Lambda integration must use IntegrationHttpMethod POST")
 		}
 	}
 	out.Credentials, _ = rep.str(in, "Credentials")
