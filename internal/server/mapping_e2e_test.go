@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -75,6 +76,54 @@ func TestE2E_MappingTemplatesAndValidation(t *testing.T) {
 			}
 			if got := resp.Header.Get("x-amzn-ErrorType"); got != tt.errorType {
 				t.Errorf("x-amzn-ErrorType %q, want %q", got, tt.errorType)
+			}
+		})
+	}
+}
+
+// TestE2E_LambdaCustomIntegration serves the Lambda non-proxy integration
+// of AWS's tutorial with a real Node.js function: the request template
+// builds the event, the function's result is the 200 body, and its error
+// is mapped by errorMessage to 400.
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/getting-started-lambda-non-proxy-integration.html
+func TestE2E_LambdaCustomIntegration(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed")
+	}
+	srv := runServer(t, Config{
+		DefinitionPath: "testdata/lambda-custom/template.yaml",
+		Port:           0, AdminAddr: "127.0.0.1:0",
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	})
+	base := "http://" + srv.Addrs()[0] + "/test"
+	tests := []struct {
+		name, path, body, day string
+		status                int
+		want                  string
+	}{
+		{"template builds the event", "/Seattle?time=morning", `{"callerName": "John"}`, "Thursday", 200,
+			`{"greeting":"Good morning, John of Seattle. Happy Thursday!"}`},
+		{"function error mapped by errorMessage", "/Seattle", `{}`, "", 400,
+			`{"error": "Missing callerName in the body"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest("POST", base+tt.path, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if tt.day != "" {
+				req.Header.Set("day", tt.day)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status || string(body) != tt.want {
+				t.Errorf("got %d %s, want %d %s", resp.StatusCode, body, tt.status, tt.want)
 			}
 		})
 	}
