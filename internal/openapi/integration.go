@@ -81,6 +81,7 @@ func (b *builder) integration(n *yaml.Node, path string, m *apimodel.Method, met
 			in.RequestParameters = b.integrationRequestParameters(p.val, ppath, m)
 		case "requestTemplates":
 			in.RequestTemplates = b.stringMap(p.val, ppath)
+			b.checkTemplates(p.val, ppath)
 		case "responses":
 			responses = p.val
 		case "passthroughBehavior":
@@ -246,6 +247,7 @@ func (b *builder) integrationResponses(n *yaml.Node, path string, methodResponse
 				paramsNode = r.val
 			case "responseTemplates":
 				ir.ResponseTemplates = b.stringMap(r.val, fpath)
+				b.checkTemplates(r.val, fpath)
 			case "contentHandling":
 				b.warnf(r.keyNode, fpath, "ignored: contentHandling is not emulated")
 			default:

@@ -1100,6 +1100,7 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 	}
 	out.RequestParameters = rep.strMap(in, "RequestParameters")
 	out.RequestTemplates = rep.strMap(in, "RequestTemplates")
+	rep.checkTemplates(in, "RequestTemplates")
 	if v, ok := rep.str(in, "PassthroughBehavior"); ok {
 		switch v {
 		case apimodel.PassthroughWhenNoMatch, apimodel.PassthroughWhenNoTemplates, apimodel.PassthroughNever:
@@ -1121,6 +1122,7 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 				l.checkMappingValue(v, get(get(it, "ResponseParameters"), k), irep.at("ResponseParameters."+k), true)
 			}
 			ir.ResponseTemplates = irep.strMap(it, "ResponseTemplates")
+			irep.checkTemplates(it, "ResponseTemplates")
 			out.IntegrationResponses = append(out.IntegrationResponses, ir)
 		}
 	}

@@ -2,6 +2,8 @@ package template
 
 import (
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/openapi"
+	"github.com/portcullis-gateway/portcullis/internal/vtl"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -120,4 +122,24 @@ func (l *loader) cfnMethodValidation(s *apiState, m *apimodel.Method, p *yaml.No
 var builtinModels = map[string]string{
 	"Empty": `{"$schema":"http://json-schema.org/draft-04/schema#","title":"Empty Schema","type":"object"}`,
 	"Error": `{"$schema":"http://json-schema.org/draft-04/schema#","title":"Error Schema","type":"object","properties":{"message":{"type":"string"}}}`,
+}
+
+// checkTemplates parses every mapping template of a RequestTemplates or
+// ResponseTemplates map at load, reporting syntax errors at their file
+// position.
+func (r reporter) checkTemplates(m *yaml.Node, key string) {
+	n := get(m, key)
+	for _, kv := range pairs(n) {
+		v := kv[1]
+		if v.Kind != yaml.ScalarNode || isErr(v) {
+			continue
+		}
+		if _, err := vtl.Parse(v.Value, openapi.TemplateBase(kv[0], v)); err != nil {
+			if e, ok := err.(*vtl.Error); ok {
+				d := r.diag(v, key+"."+kv[0].Value, "mapping template: "+e.Msg)
+				d.Pos.Line, d.Pos.Col = e.Pos.Line, e.Pos.Col
+				r.l.errs = append(r.l.errs, d)
+			}
+		}
+	}
 }

@@ -13,6 +13,9 @@ type Pos struct {
 	File string
 	Line int
 	Col  int
+	// Indent, in a base position only, is the number of columns every line
+	// after the first is indented by in the file (a YAML block scalar).
+	Indent int `json:"-"`
 }
 
 func (p Pos) String() string {
@@ -106,7 +109,7 @@ func offsetPos(src string, base Pos, off int) Pos {
 	for i := 0; i < off; i++ {
 		if src[i] == '\n' {
 			line++
-			col = 1
+			col = 1 + base.Indent
 		} else if src[i]&0xC0 != 0x80 {
 			col++
 		}
