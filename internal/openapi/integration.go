@@ -17,6 +17,9 @@ var (
 	integrationRequestKeyRE = regexp.MustCompile(`^integration\.request\.(header|querystring|path|multivalueheader|multivaluequerystring)\.\S+$`)
 	methodRequestRefRE      = regexp.MustCompile(`^method\.request\.(header|querystring|path|multivalueheader|multivaluequerystring)\.(\S+)$`)
 	methodResponseKeyRE     = regexp.MustCompile(`^method\.response\.header\.(\S+)$`)
+	// serviceURIRE is an AWS service integration URI:
+	// arn:aws:apigateway:{region}:{subdomain.}{service}:{action|path}/{rest}.
+	serviceURIRE = regexp.MustCompile(`^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:(?:[A-Za-z0-9.-]+\.)?[a-z0-9-]+:(?:action|path)/.+$`)
 )
 
 // integration reads x-amazon-apigateway-integration. Only the integration
@@ -132,16 +135,22 @@ func (b *builder) integration(n *yaml.Node, path string, m *apimodel.Method, met
 		case in.URI == "":
 			b.errorf(n, path, "uri is required for an aws integration")
 		case !strings.Contains(in.URI, ":lambda:path/"):
-			b.errorf(uriNode, join(path, "uri"), "AWS service integrations (%s) are not supported yet; only Lambda functions (arn:aws:apigateway:REGION:lambda:path/...) are", in.URI)
+			// An AWS service integration.
+			if !serviceURIRE.MatchString(in.URI) {
+				b.errorf(uriNode, join(path, "uri"), "%q is not an AWS service integration URI (arn:aws:apigateway:REGION:SERVICE:action/ACTION or :path/PATH)", in.URI)
+			}
+			if in.HTTPMethod == "" {
+				b.errorf(n, path, "httpMethod is required for an aws integration")
+			}
 		default:
 			if key, _, ok := b.function(in.URI, uriNode, join(path, "uri")); ok {
 				in.Function = key
 			}
+			if in.HTTPMethod != "" && in.HTTPMethod != "POST" {
+				b.errorf(verbNode, join(path, "httpMethod"), "a Lambda integration calls Lambda's Invoke API, which takes POST, not %s", in.HTTPMethod)
+			}
+			in.HTTPMethod = "POST"
 		}
-		if in.HTTPMethod != "" && in.HTTPMethod != "POST" {
-			b.errorf(verbNode, join(path, "httpMethod"), "a Lambda integration calls Lambda's Invoke API, which takes POST, not %s", in.HTTPMethod)
-		}
-		in.HTTPMethod = "POST"
 	case apimodel.IntegrationAWSProxy:
 		if in.URI == "" {
 			b.errorf(n, path, "uri is required for an aws_proxy integration")

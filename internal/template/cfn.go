@@ -1081,14 +1081,19 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 		switch {
 		case failed(in, "Uri"):
 		case !strings.Contains(out.URI, ":lambda:path/"):
-			rep.errorf(or(get(in, "Uri"), in), "Uri", "AWS service integrations (%s) are not supported yet; only Lambda functions (arn:aws:apigateway:REGION:lambda:path/...) are", out.URI)
+			if !serviceURIRE.MatchString(out.URI) {
+				rep.errorf(or(get(in, "Uri"), in), "Uri", "%q is not an AWS service integration URI (arn:aws:apigateway:REGION:SERVICE:action/ACTION or :path/PATH)", out.URI)
+			}
+			if out.HTTPMethod == "" && !failed(in, "IntegrationHttpMethod") {
+				rep.errorf(in, "IntegrationHttpMethod", "an AWS service integration needs an IntegrationHttpMethod")
+			}
 		default:
 			if key, _, ok := l.uriFunction(out.URI, get(in, "Uri"), rep, "Uri"); ok {
 				out.Function = key
 			}
-		}
-		if out.HTTPMethod != "POST" && !failed(in, "IntegrationHttpMethod") {
-			rep.errorf(or(get(in, "IntegrationHttpMethod"), in), "IntegrationHttpMethod", "a Lambda integration must use IntegrationHttpMethod POST")
+			if out.HTTPMethod != "POST" && !failed(in, "IntegrationHttpMethod") {
+				rep.errorf(or(get(in, "IntegrationHttpMethod"), in), "IntegrationHttpMethod", "a Lambda integration must use IntegrationHttpMethod POST")
+			}
 		}
 	}
 	out.Credentials, _ = rep.str(in, "Credentials")

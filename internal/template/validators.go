@@ -1,6 +1,8 @@
 package template
 
 import (
+	"regexp"
+
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"github.com/portcullis-gateway/portcullis/internal/openapi"
 	"github.com/portcullis-gateway/portcullis/internal/vtl"
@@ -11,6 +13,10 @@ import (
 // and AWS::ApiGateway::Model resources, and a method's RequestValidatorId
 // and RequestModels ("AWS::ApiGateway::RequestValidator",
 // "AWS::ApiGateway::Model", "AWS::ApiGateway::Method").
+
+// serviceURIRE is an AWS service integration URI:
+// arn:aws:apigateway:{region}:{subdomain.}{service}:{action|path}/{rest}.
+var serviceURIRE = regexp.MustCompile(`^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:(?:[A-Za-z0-9.-]+\.)?[a-z0-9-]+:(?:action|path)/.+$`)
 
 var (
 	cfnRequestValidatorSpec = propSpec{handled: []string{"RestApiId", "Name", "ValidateRequestBody", "ValidateRequestParameters"}}
