@@ -33,8 +33,10 @@ type HTTP struct {
 	params      []paramMapping
 	requests    *templateSet
 	passthrough string
-	responses   *responder
-	upstream    Upstream
+	// contentHandling converts the request payload.
+	contentHandling string
+	responses       *responder
+	upstream        Upstream
 }
 
 type paramMapping struct {
@@ -54,7 +56,10 @@ func NewHTTP(in *apimodel.Integration, route Route, upstream Upstream) (*HTTP, e
 			return nil, fmt.Errorf("HTTP integration URI %q must be an absolute http(s) URL", in.URI)
 		}
 	}
-	h := &HTTP{route: route, uri: in.URI, method: strings.ToUpper(in.HTTPMethod), upstream: upstream, passthrough: in.PassthroughBehavior}
+	if err := checkContentHandling(in.ContentHandling); err != nil {
+		return nil, err
+	}
+	h := &HTTP{route: route, uri: in.URI, method: strings.ToUpper(in.HTTPMethod), upstream: upstream, passthrough: in.PassthroughBehavior, contentHandling: in.ContentHandling}
 	if h.method == "" || h.method == apimodel.AnyMethod {
 		h.method = ""
 	}
@@ -101,7 +106,7 @@ func NewHTTP(in *apimodel.Integration, route Route, upstream Upstream) (*HTTP, e
 // Invoke sends the mapped request and maps the backend's answer.
 func (h *HTTP) Invoke(ctx context.Context, r *reqctx.Request) (*Response, error) {
 	mc := newMappingContext(r, h.route)
-	body, contentType, err := mapRequestBody(r, mc, h.requests, h.passthrough)
+	body, contentType, err := mapRequestBody(r, mc, h.requests, h.passthrough, h.contentHandling)
 	if err != nil {
 		return nil, err
 	}
@@ -202,12 +207,22 @@ func (h *HTTP) Invoke(ctx context.Context, r *reqctx.Request) (*Response, error)
 // mapRequestBody runs the request template chosen for the request's
 // Content-Type, or passes the body through as passthroughBehavior allows.
 // It returns the integration request body and its Content-Type.
-func mapRequestBody(r *reqctx.Request, mc *mappingContext, ts *templateSet, behavior string) ([]byte, string, error) {
+func mapRequestBody(r *reqctx.Request, mc *mappingContext, ts *templateSet, behavior, handling string) ([]byte, string, error) {
 	t, err := ts.forRequest(r, behavior)
 	if err != nil {
 		return nil, "", err
 	}
 	ct, _ := r.HeaderValue("Content-Type")
+	if handling != "" {
+		body, err := convertContent(handling, r.Body, ct, mc.route.BinaryMediaTypes)
+		if err != nil {
+			return nil, "", gwresponse.InternalError(500, fmt.Errorf("Execution failed due to configuration error: request contentHandling %s: %w", handling, err))
+		}
+		mc.input.Body = body
+		if t == nil {
+			return body, ct, nil
+		}
+	}
 	if t == nil {
 		return r.Body, ct, nil
 	}

@@ -20,13 +20,14 @@ import (
 // response whose selectionPattern matches its errorMessage — or the
 // default one when none does ("Handle Lambda errors in API Gateway").
 type Lambda struct {
-	route       Route
-	fn          *apimodel.Function
-	invoker     Invoker
-	timeout     time.Duration
-	requests    *templateSet
-	passthrough string
-	responses   *responder
+	route           Route
+	fn              *apimodel.Function
+	invoker         Invoker
+	timeout         time.Duration
+	requests        *templateSet
+	passthrough     string
+	contentHandling string
+	responses       *responder
 }
 
 // NewLambda compiles a non-proxy Lambda integration calling fn.
@@ -34,7 +35,10 @@ func NewLambda(in *apimodel.Integration, route Route, fn *apimodel.Function, inv
 	if fn == nil {
 		return nil, fmt.Errorf("AWS Lambda integration %q: its function cannot be resolved", in.URI)
 	}
-	l := &Lambda{route: route, fn: fn, invoker: invoker, passthrough: in.PassthroughBehavior}
+	if err := checkContentHandling(in.ContentHandling); err != nil {
+		return nil, err
+	}
+	l := &Lambda{route: route, fn: fn, invoker: invoker, passthrough: in.PassthroughBehavior, contentHandling: in.ContentHandling}
 	l.timeout = time.Duration(in.TimeoutMillis) * time.Millisecond
 	if l.timeout <= 0 {
 		l.timeout = apimodel.DefaultIntegrationTimeoutMillis * time.Millisecond
@@ -52,7 +56,7 @@ func NewLambda(in *apimodel.Integration, route Route, fn *apimodel.Function, inv
 // Invoke runs the function with the mapped payload and maps its result.
 func (l *Lambda) Invoke(ctx context.Context, r *reqctx.Request) (*Response, error) {
 	mc := newMappingContext(r, l.route)
-	payload, _, err := mapRequestBody(r, mc, l.requests, l.passthrough)
+	payload, _, err := mapRequestBody(r, mc, l.requests, l.passthrough, l.contentHandling)
 	if err != nil {
 		return nil, err
 	}

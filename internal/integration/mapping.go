@@ -10,6 +10,7 @@ package integration
 // and response parameters and status codes".
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"regexp"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
+	"github.com/portcullis-gateway/portcullis/internal/lambdaevent"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 	"github.com/portcullis-gateway/portcullis/internal/vtl"
 )
@@ -29,11 +31,13 @@ type Route struct {
 	APIID      string
 	AccountID  string
 	ResourceID string
+	// BinaryMediaTypes are the API's, for contentHandling.
+	BinaryMediaTypes []string
 }
 
 // RouteOf returns the route of resource r of api.
 func RouteOf(api *apimodel.API, r *apimodel.Resource) Route {
-	rt := Route{APIID: api.ID, AccountID: api.AccountID}
+	rt := Route{APIID: api.ID, AccountID: api.AccountID, BinaryMediaTypes: api.BinaryMediaTypes}
 	if r != nil {
 		rt.ResourceID = r.ID
 	}
@@ -144,6 +148,8 @@ type integrationResponse struct {
 	status    int
 	headers   []headerMapping
 	templates *templateSet
+	// contentHandling converts the method response body.
+	contentHandling string
 }
 
 type headerMapping struct {
@@ -165,7 +171,10 @@ func compileResponses(in *apimodel.Integration) (*responder, error) {
 		if err != nil || st < 100 || st > 599 {
 			return nil, fmt.Errorf("integration response statusCode %q is not an HTTP status", ir.StatusCode)
 		}
-		out := integrationResponse{status: st}
+		if err := checkContentHandling(ir.ContentHandling); err != nil {
+			return nil, err
+		}
+		out := integrationResponse{status: st, contentHandling: ir.ContentHandling}
 		if ir.SelectionPattern != "" && ir.SelectionPattern != "default" {
 			// Java's Pattern.matches: the whole value must match. (?s)
 			// lets . cross the newlines of Lambda error messages.
@@ -274,6 +283,10 @@ func (ir *integrationResponse) render(r *reqctx.Request, mc *mappingContext, be 
 	if ct == "" {
 		ct = "application/json"
 	}
+	var err error
+	if out.Body, err = convertContent(ir.contentHandling, out.Body, ct, mc.route.BinaryMediaTypes); err != nil {
+		return nil, gwresponse.InternalError(500, fmt.Errorf("Execution failed due to configuration error: response contentHandling %s: %w", ir.contentHandling, err))
+	}
 	out.Headers = append(out.Headers, reqctx.Header{Name: "Content-Type", Value: ct})
 	for _, h := range ir.headers {
 		v, ok := h.static, true
@@ -334,4 +347,36 @@ func setHeader(hs []reqctx.Header, name, value string) []reqctx.Header {
 		}
 	}
 	return append(hs, reqctx.Header{Name: name, Value: value})
+}
+
+// Content handling ("Content type conversions in API Gateway"):
+// CONVERT_TO_TEXT base64-encodes a binary payload (one whose Content-Type
+// is among the API's binaryMediaTypes); CONVERT_TO_BINARY base64-decodes a
+// text payload. A payload already of the target kind passes unchanged.
+const (
+	ConvertToText   = "CONVERT_TO_TEXT"
+	ConvertToBinary = "CONVERT_TO_BINARY"
+)
+
+func checkContentHandling(v string) error {
+	switch v {
+	case "", ConvertToText, ConvertToBinary:
+		return nil
+	}
+	return fmt.Errorf("contentHandling %q is not CONVERT_TO_TEXT or CONVERT_TO_BINARY", v)
+}
+
+func convertContent(handling string, body []byte, contentType string, binaryTypes []string) ([]byte, error) {
+	binary := lambdaevent.IsBinary(contentType, binaryTypes)
+	switch {
+	case handling == ConvertToText && binary:
+		return []byte(base64.StdEncoding.EncodeToString(body)), nil
+	case handling == ConvertToBinary && !binary:
+		out, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(body)))
+		if err != nil {
+			return nil, fmt.Errorf("the payload is not base64: %v", err)
+		}
+		return out, nil
+	}
+	return body, nil
 }

@@ -192,3 +192,38 @@ func TestLambda_NonProxy_Timeout(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestHTTP_NonProxy_ContentHandling: CONVERT_TO_TEXT sends a binary
+// request body base64-encoded; CONVERT_TO_BINARY on the integration
+// response decodes the backend's base64 text for the client ("Content type
+// conversions in API Gateway").
+func TestHTTP_NonProxy_ContentHandling(t *testing.T) {
+	var received string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		received = string(b)
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "iVBORw0K") // base64 of the PNG signature's first bytes
+	}))
+	defer srv.Close()
+	in := &apimodel.Integration{Type: apimodel.IntegrationHTTP, HTTPMethod: "POST", URI: srv.URL + "/upload",
+		ContentHandling: ConvertToText,
+		IntegrationResponses: []apimodel.IntegrationResponse{{StatusCode: "200", ContentHandling: ConvertToBinary}}}
+	route := testRoute
+	route.BinaryMediaTypes = []string{"image/png"}
+	h, err := NewHTTP(in, route, NewUpstream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &reqctx.Request{Method: "POST", Headers: []reqctx.Header{{Name: "Content-Type", Value: "image/png"}}, Body: []byte{0x89, 'P', 'N', 'G'}}
+	got, err := h.Invoke(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if received != "iVBORw==" {
+		t.Errorf("backend received %q, want the body base64-encoded", received)
+	}
+	if want := []byte{0x89, 'P', 'N', 'G', 0x0d, 0x0a}; string(got.Body) != string(want) {
+		t.Errorf("client body %x, want %x", got.Body, want)
+	}
+}

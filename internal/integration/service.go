@@ -71,15 +71,16 @@ func ParseServiceURI(uri string) (ServiceRequest, error) {
 // is sent, SigV4-signed, to the service; its status code selects the
 // integration response.
 type AWSService struct {
-	route       Route
-	base        ServiceRequest
-	method      string
-	timeout     time.Duration
-	params      []paramMapping
-	requests    *templateSet
-	passthrough string
-	responses   *responder
-	caller      ServiceCaller
+	route           Route
+	base            ServiceRequest
+	method          string
+	timeout         time.Duration
+	params          []paramMapping
+	requests        *templateSet
+	passthrough     string
+	contentHandling string
+	responses       *responder
+	caller          ServiceCaller
 }
 
 // NewAWSService compiles an AWS service integration.
@@ -91,7 +92,10 @@ func NewAWSService(in *apimodel.Integration, route Route, caller ServiceCaller) 
 	if err != nil {
 		return nil, err
 	}
-	s := &AWSService{route: route, base: base, method: strings.ToUpper(in.HTTPMethod), caller: caller, passthrough: in.PassthroughBehavior}
+	if err := checkContentHandling(in.ContentHandling); err != nil {
+		return nil, err
+	}
+	s := &AWSService{route: route, base: base, method: strings.ToUpper(in.HTTPMethod), caller: caller, passthrough: in.PassthroughBehavior, contentHandling: in.ContentHandling}
 	if s.method == "" || s.method == apimodel.AnyMethod {
 		s.method = "POST"
 	}
@@ -119,7 +123,7 @@ func NewAWSService(in *apimodel.Integration, route Route, caller ServiceCaller) 
 // Invoke sends the mapped request and maps the service's answer.
 func (s *AWSService) Invoke(ctx context.Context, r *reqctx.Request) (*Response, error) {
 	mc := newMappingContext(r, s.route)
-	body, ct, err := mapRequestBody(r, mc, s.requests, s.passthrough)
+	body, ct, err := mapRequestBody(r, mc, s.requests, s.passthrough, s.contentHandling)
 	if err != nil {
 		return nil, err
 	}

@@ -176,6 +176,9 @@ func render(m *apimodel.Model, err error) string {
 				if in.PassthroughBehavior != "" {
 					line += " passthrough=" + in.PassthroughBehavior
 				}
+				if in.ContentHandling != "" {
+					line += " contentHandling=" + in.ContentHandling
+				}
 				w(3, "%s", line)
 				if len(in.RequestParameters) > 0 {
 					w(4, "requestParameters %s", kv(in.RequestParameters))

@@ -101,7 +101,9 @@ func (b *builder) integration(n *yaml.Node, path string, m *apimodel.Method, met
 				b.errorf(p.val, ppath, "connectionType %s is not supported: Portcullis reaches integrations over the network directly (INTERNET)", v)
 			}
 		case "connectionId":
-		case "contentHandling", "cacheKeyParameters", "cacheNamespace", "tlsConfig", "integrationTarget", "responseTransferMode":
+		case "contentHandling":
+			in.ContentHandling = b.contentHandling(p.val, ppath)
+		case "cacheKeyParameters", "cacheNamespace", "tlsConfig", "integrationTarget", "responseTransferMode":
 			b.warnf(p.keyNode, ppath, "ignored: %s is not emulated", p.key)
 		case "payloadFormatVersion", "integrationSubtype":
 			b.warnf(p.keyNode, ppath, "ignored: %s applies only to HTTP APIs", p.key)
@@ -111,6 +113,9 @@ func (b *builder) integration(n *yaml.Node, path string, m *apimodel.Method, met
 	}
 	if responses != nil {
 		in.IntegrationResponses = b.integrationResponses(responses, join(path, "responses"), methodResponses)
+	}
+	if in.ContentHandling != "" && (in.Type == apimodel.IntegrationHTTPProxy || in.Type == apimodel.IntegrationAWSProxy) {
+		b.warnf(child(n, "contentHandling"), join(path, "contentHandling"), "ignored: contentHandling applies to non-proxy integrations; a proxy integration passes the payload as binaryMediaTypes say")
 	}
 
 	switch in.Type {
@@ -258,7 +263,7 @@ func (b *builder) integrationResponses(n *yaml.Node, path string, methodResponse
 				ir.ResponseTemplates = b.stringMap(r.val, fpath)
 				b.checkTemplates(r.val, fpath)
 			case "contentHandling":
-				b.warnf(r.keyNode, fpath, "ignored: contentHandling is not emulated")
+				ir.ContentHandling = b.contentHandling(r.val, fpath)
 			default:
 				b.warnf(r.keyNode, fpath, "ignored: unknown integration response property %q", r.key)
 			}
@@ -341,4 +346,18 @@ func (b *builder) statusCode(n *yaml.Node, path string) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// contentHandling reads CONVERT_TO_TEXT or CONVERT_TO_BINARY.
+func (b *builder) contentHandling(n *yaml.Node, path string) string {
+	v, ok := b.str(n, path)
+	if !ok {
+		return ""
+	}
+	switch u := strings.ToUpper(v); u {
+	case "CONVERT_TO_TEXT", "CONVERT_TO_BINARY":
+		return u
+	}
+	b.errorf(n, path, "contentHandling must be CONVERT_TO_TEXT or CONVERT_TO_BINARY, not %q", v)
+	return ""
 }

@@ -608,11 +608,10 @@ var (
 	}
 	cfnIntegrationSpec = propSpec{
 		handled: []string{"Type", "Uri", "IntegrationHttpMethod", "Credentials", "RequestParameters", "RequestTemplates",
-			"IntegrationResponses", "TimeoutInMillis", "PassthroughBehavior"},
+			"IntegrationResponses", "TimeoutInMillis", "PassthroughBehavior", "ContentHandling"},
 		inert: []string{"CacheKeyParameters", "CacheNamespace", "ConnectionType", "ConnectionId"},
 		warn: map[string]string{
-			"ContentHandling": "payloads are not converted between text and binary",
-			"TlsConfig":       "upstream TLS settings are not applied",
+			"TlsConfig": "upstream TLS settings are not applied",
 		},
 	}
 	cfnAuthorizerSpec = propSpec{
@@ -1106,6 +1105,7 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 	out.RequestParameters = rep.strMap(in, "RequestParameters")
 	out.RequestTemplates = rep.strMap(in, "RequestTemplates")
 	rep.checkTemplates(in, "RequestTemplates")
+	out.ContentHandling = rep.contentHandling(in)
 	if v, ok := rep.str(in, "PassthroughBehavior"); ok {
 		switch v {
 		case apimodel.PassthroughWhenNoMatch, apimodel.PassthroughWhenNoTemplates, apimodel.PassthroughNever:
@@ -1117,9 +1117,8 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 	if irs := get(in, "IntegrationResponses"); irs != nil && irs.Kind == yaml.SequenceNode {
 		for i, it := range irs.Content {
 			irep := rep.at("IntegrationResponses[" + strconv.Itoa(i) + "]")
-			irep.check(it, propSpec{handled: []string{"StatusCode", "SelectionPattern", "ResponseParameters", "ResponseTemplates"},
-				warn: map[string]string{"ContentHandling": "payloads are not converted between text and binary"}})
-			ir := apimodel.IntegrationResponse{}
+			irep.check(it, propSpec{handled: []string{"StatusCode", "SelectionPattern", "ResponseParameters", "ResponseTemplates", "ContentHandling"}})
+			ir := apimodel.IntegrationResponse{ContentHandling: irep.contentHandling(it)}
 			ir.StatusCode, _ = irep.str(it, "StatusCode")
 			ir.SelectionPattern, _ = irep.str(it, "SelectionPattern")
 			ir.ResponseParameters = irep.strMap(it, "ResponseParameters")

@@ -149,3 +149,17 @@ func (r reporter) checkTemplates(m *yaml.Node, key string) {
 		}
 	}
 }
+
+// contentHandling reads ContentHandling: CONVERT_TO_TEXT or
+// CONVERT_TO_BINARY.
+func (r reporter) contentHandling(m *yaml.Node) string {
+	v, ok := r.str(m, "ContentHandling")
+	if !ok {
+		return ""
+	}
+	if v != "CONVERT_TO_TEXT" && v != "CONVERT_TO_BINARY" {
+		r.errorf(get(m, "ContentHandling"), "ContentHandling", "must be CONVERT_TO_TEXT or CONVERT_TO_BINARY, not %q", v)
+		return ""
+	}
+	return v
+}
