@@ -207,7 +207,7 @@ func TestHTTP_NonProxy_ContentHandling(t *testing.T) {
 	}))
 	defer srv.Close()
 	in := &apimodel.Integration{Type: apimodel.IntegrationHTTP, HTTPMethod: "POST", URI: srv.URL + "/upload",
-		ContentHandling: ConvertToText,
+		ContentHandling:      ConvertToText,
 		IntegrationResponses: []apimodel.IntegrationResponse{{StatusCode: "200", ContentHandling: ConvertToBinary}}}
 	route := testRoute
 	route.BinaryMediaTypes = []string{"image/png"}
