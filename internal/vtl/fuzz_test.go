@@ -81,3 +81,30 @@ func normalise(v any) any {
 	}
 	return v
 }
+
+// FuzzParsePath parses arbitrary JSONPath expressions and applies them to a
+// document: no panic, and an indefinite path always yields the list of its
+// matches (a definite one the value itself).
+func FuzzParsePath(f *testing.F) {
+	for _, s := range []string{"$", "$.a.b", "$['a'][0]", "$..name", "$.a[*].b", "$.a[1:3]", "$.a[-1]", "$['a','b']", "a.b", "$.a[?(@.x)]", "$[", "$..[0]"} {
+		f.Add(s)
+	}
+	doc, err := ParseJSON([]byte(`{"a": [{"b": 1, "name": "x"}, {"b": [2, {"name": "y"}]}], "name": "z"}`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, expr string) {
+		p, err := ParsePath(expr)
+		if err != nil {
+			return
+		}
+		v, found := p.Eval(doc)
+		if !p.definite {
+			if _, ok := v.(*List); !ok || !found {
+				t.Fatalf("indefinite path %q gave %T (found %v), not a list", expr, v, found)
+			}
+		} else if !found && v != nil {
+			t.Fatalf("definite path %q not found but gave %v", expr, JSON(v))
+		}
+	})
+}

@@ -173,3 +173,34 @@ func TestExecute_MethodErrorHasPosition(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestTemplate_ConcurrentExecute: one parsed template serves concurrent
+// requests (run with -race).
+func TestTemplate_ConcurrentExecute(t *testing.T) {
+	tm, err := Parse(typicalTemplate, Pos{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ""
+	done := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			ctx := NewMap(1)
+			ctx.Put("requestId", "r")
+			out, err := tm.Execute(MapEnv{"input": &Input{Body: []byte(typicalBody)}, "util": Util{}, "context": ctx}, Limits{})
+			if err != nil {
+				out = err.Error()
+			}
+			done <- out
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		got := <-done
+		if want == "" {
+			want = got
+		}
+		if got != want || !strings.Contains(got, `"sku": "C-3"`) {
+			t.Fatalf("outputs differ or are wrong:\n%s\n%s", got, want)
+		}
+	}
+}
