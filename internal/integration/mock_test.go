@@ -209,3 +209,21 @@ func TestMock_NoMatchingResponse_500(t *testing.T) {
 		t.Fatalf("err = %v, want 500", err)
 	}
 }
+
+// TestMock_StatusFromLooseJSON: a request template whose output is not
+// strict JSON still selects its statusCode.
+func TestMock_StatusFromLooseJSON(t *testing.T) {
+	for _, tmpl := range []string{`{statusCode: 201}`, `{"statusCode": 201,}`, `{"statusCode": "201"}`} {
+		m, err := NewMock(&apimodel.Integration{
+			RequestTemplates:     map[string]string{"application/json": tmpl},
+			IntegrationResponses: []apimodel.IntegrationResponse{{StatusCode: "201", SelectionPattern: "201"}, {StatusCode: "200"}},
+		}, testRoute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.Invoke(context.Background(), mockRequest())
+		if err != nil || got.Status != 201 {
+			t.Errorf("%s: got %v, %v", tmpl, got, err)
+		}
+	}
+}
