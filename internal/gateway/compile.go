@@ -122,7 +122,7 @@ func (g *Gateway) compileAPI(a *apimodel.API, comp Compiler) (*compiledAPI, erro
 				return nil, fmt.Errorf("API %s: %s: request validation: %w", a.LogicalID, cm.label, err)
 			}
 			if v != nil {
-				cm.integration = &validation.Integration{V: v, Next: cm.integration}
+				cm.integration = validation.Wrap(v, cm.integration)
 			}
 			c.methods[m] = cm
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/valyala/fasthttp"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
@@ -219,6 +220,34 @@ func oneLine(ve *jsonschema.ValidationError) string {
 		return ve.Error()
 	}
 	return string(b)
+}
+
+// Wrap guards next with v. An integration that writes its answer straight
+// into the client's response (HTTP_PROXY) keeps that fast path.
+func Wrap(v *Validator, next integration.Integration) integration.Integration {
+	if d, ok := next.(directIntegration); ok {
+		return &Direct{Integration: Integration{V: v, Next: next}, next: d}
+	}
+	return &Integration{V: v, Next: next}
+}
+
+// directIntegration is the gateway's fast path (integration.HTTPProxy).
+type directIntegration interface {
+	InvokeInto(ctx context.Context, r *reqctx.Request, out *fasthttp.Response) error
+}
+
+// Direct is Integration over an integration with the fast path.
+type Direct struct {
+	Integration
+	next directIntegration
+}
+
+// InvokeInto validates, then lets the integration write the response.
+func (d *Direct) InvokeInto(ctx context.Context, r *reqctx.Request, out *fasthttp.Response) error {
+	if err := d.V.Validate(r); err != nil {
+		return err
+	}
+	return d.next.InvokeInto(ctx, r, out)
 }
 
 // Integration runs a validator before the integration it guards.

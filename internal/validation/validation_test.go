@@ -135,3 +135,28 @@ type integrationFunc func(context.Context, *reqctx.Request) (*integration.Respon
 func (f integrationFunc) Invoke(ctx context.Context, r *reqctx.Request) (*integration.Response, error) {
 	return f(ctx, r)
 }
+
+// TestWrap_KeepsTheDirectPath: a validated HTTP_PROXY method keeps writing
+// straight into the client's response, and still validates first.
+func TestWrap_KeepsTheDirectPath(t *testing.T) {
+	v, err := New(testAPI, method(paramsOnly, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := integration.NewHTTPProxy(&apimodel.Integration{Type: apimodel.IntegrationHTTPProxy, HTTPMethod: "GET", URI: "http://127.0.0.1:1/x"}, integration.NewUpstream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := Wrap(v, p)
+	d, ok := w.(*Direct)
+	if !ok {
+		t.Fatalf("Wrap gave %T, want *Direct", w)
+	}
+	var ge *gwresponse.Error
+	if err := d.InvokeInto(context.Background(), &reqctx.Request{}, nil); !errors.As(err, &ge) || ge.Type != gwresponse.BadRequestParameters {
+		t.Fatalf("err = %v, want BAD_REQUEST_PARAMETERS before any backend call", err)
+	}
+	if _, ok := Wrap(v, integrationFunc(nil)).(*Direct); ok {
+		t.Fatal("an integration without the fast path got one")
+	}
+}
