@@ -363,7 +363,7 @@ func (p *parser) directive(name string, start int) node {
 func (p *parser) closeParen(start int, name string) {
 	p.skipSpace()
 	if p.i >= len(p.src) || p.src[p.i] != ')' {
-		p.fail(p.i, "#%s: expected ) ", name)
+		p.fail(p.i, "#%s: expected )", name)
 	}
 	p.i++
 	p.gobbleLine()
