@@ -175,6 +175,15 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	cacheURL := fs.String("cache", "", "shared authorizer cache and rate limits: redis://HOST:PORT/DB, redis-cluster://HOST:PORT,HOST:PORT,... or redis-sentinel://HOST:PORT,...?master=NAME (rediss-* for TLS)")
 	configFile := fs.String("config", "", "configuration file: IAM identities, Cognito user pools, API keys (portcullis.yaml)")
 	watch := fs.Bool("watch", false, "reload the definition and function code when they change")
+	serviceEndpoints := map[string]string{}
+	fs.Func("service-endpoint", "SERVICE=URL: send AWS service integrations for SERVICE (dynamodb, sqs, ...) to URL instead of AWS; repeatable", func(v string) error {
+		name, u, ok := strings.Cut(v, "=")
+		if !ok || name == "" || !(strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) {
+			return fmt.Errorf("want SERVICE=http(s)://HOST:PORT, not %q", v)
+		}
+		serviceEndpoints[name] = u
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -219,7 +228,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	srv, err := server.New(ctx, server.Config{
 		DefinitionPath: path, Load: lo, Host: *host, Port: *port, Stage: *stage, AdminAddr: *adminAddr,
 		EnvVarsFile: *envVars, MaxWorkers: *maxWorkers, TrustedProxies: prefixes, CacheURL: *cacheURL, ConfigFile: *configFile,
-		Logger: log, Banner: stdout,
+		ServiceEndpoints: serviceEndpoints,
+		Logger:           log, Banner: stdout,
 	})
 	if err != nil {
 		for _, line := range server.Diagnostics(err) {

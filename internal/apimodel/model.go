@@ -81,8 +81,11 @@ type API struct {
 	// APIKeySource is HEADER (default) or AUTHORIZER.
 	APIKeySource     string
 	BinaryMediaTypes []string
-	APIKeys          []*APIKey
-	UsagePlans       []*UsagePlan
+	// Models are the API's models (AWS::ApiGateway::Model, OpenAPI
+	// definitions / components.schemas) by name.
+	Models     map[string]*DataModel
+	APIKeys    []*APIKey
+	UsagePlans []*UsagePlan
 
 	Pos Pos
 }
@@ -127,7 +130,12 @@ type Method struct {
 	// RequestParameters are method.request.{header,querystring,path}.X names
 	// with their required flag.
 	RequestParameters map[string]bool
-	Integration       *Integration
+	// RequestModels map a content type ("application/json", "$default")
+	// to the name of the API model the body must satisfy.
+	RequestModels map[string]string
+	// RequestValidator is the method's validator; nil validates nothing.
+	RequestValidator *RequestValidator
+	Integration      *Integration
 	// OperationName is informational (OpenAPI operationId).
 	OperationName string
 	Pos           Pos
@@ -149,8 +157,14 @@ type Integration struct {
 	Credentials string
 	// RequestParameters map integration.request.{header,querystring,path}.X
 	// to a method.request.* / context.* / stageVariables.* / 'static' value.
-	RequestParameters    map[string]string
-	RequestTemplates     map[string]string
+	RequestParameters map[string]string
+	RequestTemplates  map[string]string
+	// PassthroughBehavior is WHEN_NO_MATCH (the default, also for ""),
+	// WHEN_NO_TEMPLATES or NEVER.
+	PassthroughBehavior string
+	// ContentHandling is CONVERT_TO_TEXT, CONVERT_TO_BINARY or "" (pass
+	// the payload through).
+	ContentHandling      string
 	IntegrationResponses []IntegrationResponse
 	// MethodResponses declared on the method, by status code, with the
 	// response headers they declare.
@@ -164,6 +178,38 @@ type IntegrationResponse struct {
 	SelectionPattern   string
 	ResponseParameters map[string]string // method.response.header.X -> 'value' | integration.response.header.Y
 	ResponseTemplates  map[string]string
+	// ContentHandling is CONVERT_TO_TEXT, CONVERT_TO_BINARY or "".
+	ContentHandling string
+}
+
+// Passthrough behaviours of an integration request (passthroughBehavior).
+const (
+	PassthroughWhenNoMatch     = "WHEN_NO_MATCH"
+	PassthroughWhenNoTemplates = "WHEN_NO_TEMPLATES"
+	PassthroughNever           = "NEVER"
+)
+
+// Integration types served only with mapping templates.
+const (
+	IntegrationHTTP = "HTTP"
+	IntegrationAWS  = "AWS"
+)
+
+// RequestValidator is a method's request validator
+// (x-amazon-apigateway-request-validators, AWS::ApiGateway::RequestValidator).
+type RequestValidator struct {
+	Name               string
+	ValidateBody       bool
+	ValidateParameters bool
+}
+
+// DataModel is a data model: a JSON Schema draft 4 document.
+type DataModel struct {
+	Name        string
+	ContentType string
+	// Schema is the schema as JSON.
+	Schema json.RawMessage
+	Pos    Pos
 }
 
 // Authorizer is a Lambda (TOKEN or REQUEST) or Cognito authorizer.

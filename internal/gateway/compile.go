@@ -8,6 +8,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/integration"
 	"github.com/portcullis-gateway/portcullis/internal/router"
+	"github.com/portcullis-gateway/portcullis/internal/validation"
 )
 
 // compiledAPI is the serving form of one API.
@@ -51,7 +52,8 @@ type Compiler interface {
 	// policy, the method's authorizer and its API key check. It returns nil
 	// when the method has nothing to check.
 	Authorizer(api *apimodel.API, m *apimodel.Method) (Authorizer, error)
-	// LambdaProxy returns the AWS_PROXY integration of a method.
+	// LambdaProxy returns the Lambda integration of a method: AWS_PROXY,
+	// or AWS (non-proxy, with mapping templates).
 	LambdaProxy(api *apimodel.API, r *apimodel.Resource, m *apimodel.Method) (integration.Integration, error)
 }
 
@@ -105,10 +107,14 @@ func (g *Gateway) compileAPI(a *apimodel.API, comp Compiler) (*compiledAPI, erro
 			case apimodel.IntegrationHTTPProxy:
 				cm.integration, err = integration.NewHTTPProxy(in, g.upstream)
 			case apimodel.IntegrationMock:
-				cm.integration, err = integration.NewMock(in)
-			case apimodel.IntegrationAWSProxy:
+				cm.integration, err = integration.NewMock(in, integration.RouteOf(a, r))
+			case apimodel.IntegrationHTTP:
+				cm.integration, err = integration.NewHTTP(in, integration.RouteOf(a, r), g.upstream)
+			case apimodel.IntegrationAWSProxy, apimodel.IntegrationAWS:
+				// The compiler builds both Lambda integrations: proxy and
+				// non-proxy (AWS type with a function).
 				if comp == nil {
-					err = fmt.Errorf("AWS_PROXY integrations need a function runtime")
+					err = fmt.Errorf("%s integrations need a function runtime", in.Type)
 				} else {
 					cm.integration, err = comp.LambdaProxy(a, r, m)
 				}
@@ -117,6 +123,15 @@ func (g *Gateway) compileAPI(a *apimodel.API, comp Compiler) (*compiledAPI, erro
 			}
 			if err != nil {
 				return nil, fmt.Errorf("API %s: %s: %w", a.LogicalID, cm.label, err)
+			}
+			// Request validation runs between authorization and the
+			// integration, as on API Gateway.
+			v, err := validation.New(a, m)
+			if err != nil {
+				return nil, fmt.Errorf("API %s: %s: request validation: %w", a.LogicalID, cm.label, err)
+			}
+			if v != nil {
+				cm.integration = validation.Wrap(v, cm.integration)
 			}
 			c.methods[m] = cm
 			for _, st := range c.stages {

@@ -1,8 +1,11 @@
 // Package integration runs a method's integration, the last stage of the
 // pipeline: HTTP_PROXY (the request passed through to an HTTP backend),
-// AWS_PROXY (the Lambda proxy event in, the proxy response out, spec §11)
-// and MOCK (a status chosen by the request template, with integration and
-// method response mappings, which is how CORS preflight methods answer).
+// AWS_PROXY (the Lambda proxy event in, the proxy response out, spec §11),
+// MOCK (a status chosen by the request template, with integration and
+// method response mappings, which is how CORS preflight methods answer),
+// and the non-proxy HTTP and AWS (Lambda) integrations, whose requests and
+// responses go through mapping templates (package vtl) and integration
+// responses chosen by selectionPattern (mapping.go).
 //
 // Each integration is compiled once from the model. Failures are returned as
 // *gwresponse.Error values with API Gateway's types and messages: 504

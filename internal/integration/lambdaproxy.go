@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -62,18 +61,6 @@ func internalError(cause error) error {
 func integrationFailure(fn string, doc []byte) error {
 	return &gwresponse.Error{Type: gwresponse.IntegrationFailure, Status: 502, Message: "Internal server error",
 		Cause: fmt.Errorf("Lambda execution failed with status 200 due to customer function error: %s (function %s)", errorMessage(doc), fn)}
-}
-
-// errorMessage is a Lambda error document's errorMessage, or the document
-// itself when it has none.
-func errorMessage(doc []byte) string {
-	var e struct {
-		Message *string `json:"errorMessage"`
-	}
-	if json.Unmarshal(doc, &e) == nil && e.Message != nil {
-		return *e.Message
-	}
-	return string(doc)
 }
 
 // Invoke sends the proxy event and maps the function's answer back.

@@ -4,143 +4,109 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
+	"github.com/portcullis-gateway/portcullis/internal/vtl"
 )
 
-// statusCodeRE reads the statusCode a MOCK request template selects, as in
-// the template API Gateway's console writes: {"statusCode": 200}.
-var statusCodeRE = regexp.MustCompile(`"statusCode"\s*:\s*"?(\d{3})"?`)
-
-// Mock is a MOCK integration: the request template picks a status code,
-// the integration response whose selection pattern matches it maps headers
-// and the body.
+// Mock is a MOCK integration: the request template's output names the
+// status code ({"statusCode": 200}), the integration response whose
+// selection pattern matches that code maps headers and evaluates its
+// response template ("Set up mock integrations in API Gateway").
 type Mock struct {
-	status    int
-	responses []mockResponse
+	route       Route
+	requests    *templateSet
+	passthrough string
+	responses   *responder
 }
 
-type mockResponse struct {
-	pattern   *regexp.Regexp // nil = default response
-	status    int
-	headers   []reqctx.Header
-	dynamic   map[string]string // header → request-parameter source
-	body      string
-	mediaType string
-}
-
-// NewMock compiles a MOCK integration.
-func NewMock(in *apimodel.Integration) (*Mock, error) {
-	m := &Mock{status: 200}
-	if t, ok := pickRequestTemplate(in.RequestTemplates); ok {
-		if sm := statusCodeRE.FindStringSubmatch(t); sm != nil {
-			m.status, _ = strconv.Atoi(sm[1])
-		}
+// NewMock compiles a MOCK integration; every template is parsed here.
+func NewMock(in *apimodel.Integration, route Route) (*Mock, error) {
+	req, err := compileTemplates(in.RequestTemplates, in.Pos, "requestTemplates")
+	if err != nil {
+		return nil, err
 	}
-	for _, ir := range in.IntegrationResponses {
-		st, err := strconv.Atoi(ir.StatusCode)
-		if err != nil || st < 100 || st > 599 {
-			return nil, fmt.Errorf("integration response statusCode %q is not an HTTP status", ir.StatusCode)
-		}
-		mr := mockResponse{status: st, dynamic: map[string]string{}}
-		if ir.SelectionPattern != "" && ir.SelectionPattern != "default" {
-			re, err := regexp.Compile("^(?:" + ir.SelectionPattern + ")$")
-			if err != nil {
-				return nil, fmt.Errorf("integration response selectionPattern %q: %v", ir.SelectionPattern, err)
-			}
-			mr.pattern = re
-		}
-		keys := make([]string, 0, len(ir.ResponseParameters))
-		for k := range ir.ResponseParameters {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			v := ir.ResponseParameters[k]
-			name, ok := strings.CutPrefix(k, "method.response.header.")
-			if !ok {
-				return nil, fmt.Errorf("integration response parameter %q: only method.response.header.<name> is supported", k)
-			}
-			if strings.ContainsAny(v, "\r\n") {
-				return nil, fmt.Errorf("integration response header %s: value contains CR or LF", name)
-			}
-			if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
-				mr.headers = append(mr.headers, reqctx.Header{Name: name, Value: v[1 : len(v)-1]})
-			} else {
-				mr.dynamic[name] = v
-			}
-		}
-		if t, ok := pickRequestTemplate(ir.ResponseTemplates); ok {
-			mr.body = t
-			mr.mediaType = "application/json"
-			for mt, body := range ir.ResponseTemplates {
-				if body == t {
-					mr.mediaType = mt
-				}
-			}
-		}
-		m.responses = append(m.responses, mr)
+	rs, err := compileResponses(in)
+	if err != nil {
+		return nil, err
 	}
-	return m, nil
-}
-
-func pickRequestTemplate(ts map[string]string) (string, bool) {
-	if t, ok := ts["application/json"]; ok {
-		return t, true
-	}
-	keys := make([]string, 0, len(ts))
-	for k := range ts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	if len(keys) == 0 {
-		return "", false
-	}
-	return ts[keys[0]], true
+	return &Mock{route: route, requests: req, passthrough: in.PassthroughBehavior, responses: rs}, nil
 }
 
 // Invoke answers from the mapping alone; no backend is called.
 func (m *Mock) Invoke(_ context.Context, r *reqctx.Request) (*Response, error) {
-	code := strconv.Itoa(m.status)
-	var chosen *mockResponse
-	for i := range m.responses {
-		mr := &m.responses[i]
-		if mr.pattern != nil && mr.pattern.MatchString(code) {
-			chosen = mr
-			break
+	mc := newMappingContext(r, m.route)
+	t, err := m.requests.forRequest(r, m.passthrough)
+	if err != nil {
+		return nil, err
+	}
+	status := 200
+	if t != nil {
+		out, err := t.Execute(mc, templateLimits)
+		if err != nil {
+			return nil, templateFailure(err)
+		}
+		if status, err = mockStatus(out); err != nil {
+			return nil, gwresponse.InternalError(500, err)
 		}
 	}
-	if chosen == nil {
-		for i := range m.responses {
-			if m.responses[i].pattern == nil {
-				chosen = &m.responses[i]
-				break
-			}
+	code := strconv.Itoa(status)
+	ir := m.responses.pick(code)
+	if ir == nil {
+		if len(m.responses.responses) == 0 {
+			// No integration response at all: the selected status with an
+			// empty JSON body.
+			out := &Response{Status: status, Headers: []reqctx.Header{{Name: "Content-Type", Value: "application/json"}}}
+			mc.applyResponseOverride(out)
+			return out, nil
 		}
+		return nil, noMapping(code)
 	}
-	if chosen == nil {
-		// No integration response: API Gateway answers with the status the
-		// template selected and an empty JSON body.
-		return &Response{Status: m.status, Headers: []reqctx.Header{{Name: "Content-Type", Value: "application/json"}}}, nil
-	}
-	out := &Response{Status: chosen.status, Body: []byte(chosen.body)}
-	out.Headers = append(out.Headers, reqctx.Header{Name: "Content-Type", Value: orJSON(chosen.mediaType)})
-	out.Headers = append(out.Headers, chosen.headers...)
-	for name, expr := range chosen.dynamic {
-		if v, ok := r.Resolve(expr); ok {
-			out.Headers = append(out.Headers, reqctx.Header{Name: name, Value: v})
-		}
-	}
-	return out, nil
+	return ir.render(r, mc, backendResponse{status: status})
 }
 
-func orJSON(mt string) string {
-	if mt == "" {
-		return "application/json"
+var looseStatusRE = regexp.MustCompile(`"?statusCode"?\s*:\s*"?(\d{3})"?`)
+
+// mockStatus reads the statusCode of a MOCK request template's output. An
+// output without one selects 200.
+func mockStatus(out string) (int, error) {
+	if strings.TrimSpace(out) == "" {
+		return 200, nil
 	}
-	return mt
+	v, err := vtl.ParseJSON([]byte(out))
+	if err != nil {
+		// Not strict JSON ({statusCode: 200}, a trailing comma): read the
+		// code as the earlier regular expression did rather than fail a
+		// template API Gateway may accept.
+		if sm := looseStatusRE.FindStringSubmatch(out); sm != nil {
+			st, _ := strconv.Atoi(sm[1])
+			return st, nil
+		}
+		return 200, nil
+	}
+	m, ok := v.(*vtl.Map)
+	if !ok {
+		return 200, nil
+	}
+	sc, ok := m.Get("statusCode")
+	if !ok {
+		return 200, nil
+	}
+	var st int
+	switch x := sc.(type) {
+	case int64:
+		st = int(x)
+	case string:
+		st, err = strconv.Atoi(x)
+	default:
+		err = fmt.Errorf("not an integer")
+	}
+	if err != nil || st < 100 || st > 599 {
+		return 0, fmt.Errorf("Execution failed due to configuration error: statusCode %v of the MOCK request template is not an HTTP status", vtl.JSON(sc))
+	}
+	return st, nil
 }

@@ -26,8 +26,6 @@ var gatewayResponseTypes = map[string]bool{
 // ignoredExtensions are top-level extensions Portcullis reads past, with the
 // reason given in the warning.
 var ignoredExtensions = map[string]string{
-	"x-amazon-apigateway-request-validators":           "request validation is not emulated; requests reach the integration unvalidated",
-	"x-amazon-apigateway-request-validator":            "request validation is not emulated; requests reach the integration unvalidated",
 	"x-amazon-apigateway-cors":                         "x-amazon-apigateway-cors applies only to HTTP APIs; a REST API answers preflight with an OPTIONS method",
 	"x-amazon-apigateway-importexport-version":         "x-amazon-apigateway-importexport-version applies only to HTTP APIs",
 	"x-amazon-apigateway-minimum-compression-size":     "response compression is not emulated",
@@ -53,6 +51,8 @@ func (b *builder) topLevelExtension(p pair) {
 		return
 	}
 	switch p.key {
+	case "x-amazon-apigateway-request-validators", "x-amazon-apigateway-request-validator":
+		// Read before the paths (requestValidators).
 	case "x-amazon-apigateway-gateway-responses":
 		b.gatewayResponses(p.val, p.key)
 	case "x-amazon-apigateway-policy":

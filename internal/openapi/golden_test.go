@@ -152,6 +152,12 @@ func render(m *apimodel.Model, err error) string {
 				for _, p := range sortedKeys(me.RequestParameters) {
 					w(3, "param %s required=%t", p, me.RequestParameters[p])
 				}
+				if v := me.RequestValidator; v != nil {
+					w(3, "validator %s body=%t parameters=%t", v.Name, v.ValidateBody, v.ValidateParameters)
+				}
+				for _, ct := range sortedKeys(me.RequestModels) {
+					w(3, "requestModel %s %s", ct, me.RequestModels[ct])
+				}
 				in := me.Integration
 				if in == nil {
 					w(3, "integration <nil>")
@@ -167,6 +173,12 @@ func render(m *apimodel.Model, err error) string {
 				if in.Credentials != "" {
 					line += " credentials=" + in.Credentials
 				}
+				if in.PassthroughBehavior != "" {
+					line += " passthrough=" + in.PassthroughBehavior
+				}
+				if in.ContentHandling != "" {
+					line += " contentHandling=" + in.ContentHandling
+				}
 				w(3, "%s", line)
 				if len(in.RequestParameters) > 0 {
 					w(4, "requestParameters %s", kv(in.RequestParameters))
@@ -181,6 +193,9 @@ func render(m *apimodel.Model, err error) string {
 					w(4, "methodResponse %s headers=%s", code, strings.Join(sortedKeys(in.MethodResponses[code]), ","))
 				}
 			}
+		}
+		for _, name := range sortedKeys(api.Models) {
+			w(1, "model %s %s", name, api.Models[name].Schema)
 		}
 		if len(api.Authorizers) > 0 {
 			w(0, "authorizers")

@@ -17,6 +17,9 @@ var (
 	integrationRequestKeyRE = regexp.MustCompile(`^integration\.request\.(header|querystring|path|multivalueheader|multivaluequerystring)\.\S+$`)
 	methodRequestRefRE      = regexp.MustCompile(`^method\.request\.(header|querystring|path|multivalueheader|multivaluequerystring)\.(\S+)$`)
 	methodResponseKeyRE     = regexp.MustCompile(`^method\.response\.header\.(\S+)$`)
+	// serviceURIRE is an AWS service integration URI:
+	// arn:aws:apigateway:{region}:{subdomain.}{service}:{action|path}/{rest}.
+	serviceURIRE = regexp.MustCompile(`^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:(?:[A-Za-z0-9.-]+\.)?[a-z0-9-]+:(?:action|path)/.+$`)
 )
 
 // integration reads x-amazon-apigateway-integration. Only the integration
@@ -49,10 +52,12 @@ func (b *builder) integration(n *yaml.Node, path string, m *apimodel.Method, met
 				in.Type = apimodel.IntegrationAWSProxy
 			case "mock":
 				in.Type = apimodel.IntegrationMock
-			case "http", "aws":
-				b.errorf(p.val, ppath, "%s (non-proxy) integrations with mapping templates are not supported yet; use %s_proxy or mock", strings.ToLower(t), strings.ToLower(t))
+			case "http":
+				in.Type = apimodel.IntegrationHTTP
+			case "aws":
+				in.Type = apimodel.IntegrationAWS
 			default:
-				b.errorf(p.val, ppath, "unknown integration type %q (http_proxy, aws_proxy, mock)", t)
+				b.errorf(p.val, ppath, "unknown integration type %q (http, http_proxy, aws, aws_proxy, mock)", t)
 			}
 		case "uri":
 			in.URI, _ = b.str(p.val, ppath)
@@ -79,18 +84,26 @@ func (b *builder) integration(n *yaml.Node, path string, m *apimodel.Method, met
 			in.RequestParameters = b.integrationRequestParameters(p.val, ppath, m)
 		case "requestTemplates":
 			in.RequestTemplates = b.stringMap(p.val, ppath)
+			b.checkTemplates(p.val, ppath)
 		case "responses":
 			responses = p.val
 		case "passthroughBehavior":
-			if v, ok := b.str(p.val, ppath); ok && !strings.EqualFold(v, "when_no_match") {
-				b.warnf(p.val, ppath, "ignored: passthroughBehavior %s is not emulated; request bodies pass through as with when_no_match", v)
+			if v, ok := b.str(p.val, ppath); ok {
+				switch u := strings.ToUpper(v); u {
+				case apimodel.PassthroughWhenNoMatch, apimodel.PassthroughWhenNoTemplates, apimodel.PassthroughNever:
+					in.PassthroughBehavior = u
+				default:
+					b.errorf(p.val, ppath, "passthroughBehavior must be when_no_match, when_no_templates or never, not %q", v)
+				}
 			}
 		case "connectionType":
 			if v, ok := b.str(p.val, ppath); ok && !strings.EqualFold(v, "INTERNET") {
 				b.errorf(p.val, ppath, "connectionType %s is not supported: Portcullis reaches integrations over the network directly (INTERNET)", v)
 			}
 		case "connectionId":
-		case "contentHandling", "cacheKeyParameters", "cacheNamespace", "tlsConfig", "integrationTarget", "responseTransferMode":
+		case "contentHandling":
+			in.ContentHandling = b.contentHandling(p.val, ppath)
+		case "cacheKeyParameters", "cacheNamespace", "tlsConfig", "integrationTarget", "responseTransferMode":
 			b.warnf(p.keyNode, ppath, "ignored: %s is not emulated", p.key)
 		case "payloadFormatVersion", "integrationSubtype":
 			b.warnf(p.keyNode, ppath, "ignored: %s applies only to HTTP APIs", p.key)
@@ -101,22 +114,47 @@ func (b *builder) integration(n *yaml.Node, path string, m *apimodel.Method, met
 	if responses != nil {
 		in.IntegrationResponses = b.integrationResponses(responses, join(path, "responses"), methodResponses)
 	}
+	if in.ContentHandling != "" && (in.Type == apimodel.IntegrationHTTPProxy || in.Type == apimodel.IntegrationAWSProxy) {
+		b.warnf(child(n, "contentHandling"), join(path, "contentHandling"), "ignored: contentHandling applies to non-proxy integrations; a proxy integration passes the payload as binaryMediaTypes say")
+	}
 
 	switch in.Type {
 	case "":
 		if child(n, "type") == nil {
-			b.errorf(n, path, "type is required (http_proxy, aws_proxy or mock)")
+			b.errorf(n, path, "type is required (http, http_proxy, aws, aws_proxy or mock)")
 		}
 		return nil
-	case apimodel.IntegrationHTTPProxy:
+	case apimodel.IntegrationHTTPProxy, apimodel.IntegrationHTTP:
+		kind := strings.ToLower(in.Type)
 		switch {
 		case in.URI == "":
-			b.errorf(n, path, "uri is required for an http_proxy integration")
+			b.errorf(n, path, "uri is required for an %s integration", kind)
 		case !isHTTPURL(in.URI):
 			b.errorf(uriNode, join(path, "uri"), "%q is not an http:// or https:// URL", in.URI)
 		}
 		if in.HTTPMethod == "" {
-			b.errorf(n, path, "httpMethod is required for an http_proxy integration")
+			b.errorf(n, path, "httpMethod is required for an %s integration", kind)
+		}
+	case apimodel.IntegrationAWS:
+		switch {
+		case in.URI == "":
+			b.errorf(n, path, "uri is required for an aws integration")
+		case !strings.Contains(in.URI, ":lambda:path/"):
+			// An AWS service integration.
+			if !serviceURIRE.MatchString(in.URI) {
+				b.errorf(uriNode, join(path, "uri"), "%q is not an AWS service integration URI (arn:aws:apigateway:REGION:SERVICE:action/ACTION or :path/PATH)", in.URI)
+			}
+			if in.HTTPMethod == "" {
+				b.errorf(n, path, "httpMethod is required for an aws integration")
+			}
+		default:
+			if key, _, ok := b.function(in.URI, uriNode, join(path, "uri")); ok {
+				in.Function = key
+			}
+			if in.HTTPMethod != "" && in.HTTPMethod != "POST" {
+				b.errorf(verbNode, join(path, "httpMethod"), "a Lambda integration calls Lambda's Invoke API, which takes POST, not %s", in.HTTPMethod)
+			}
+			in.HTTPMethod = "POST"
 		}
 	case apimodel.IntegrationAWSProxy:
 		if in.URI == "" {
@@ -223,8 +261,9 @@ func (b *builder) integrationResponses(n *yaml.Node, path string, methodResponse
 				paramsNode = r.val
 			case "responseTemplates":
 				ir.ResponseTemplates = b.stringMap(r.val, fpath)
+				b.checkTemplates(r.val, fpath)
 			case "contentHandling":
-				b.warnf(r.keyNode, fpath, "ignored: contentHandling is not emulated")
+				ir.ContentHandling = b.contentHandling(r.val, fpath)
 			default:
 				b.warnf(r.keyNode, fpath, "ignored: unknown integration response property %q", r.key)
 			}
@@ -307,4 +346,18 @@ func (b *builder) statusCode(n *yaml.Node, path string) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// contentHandling reads CONVERT_TO_TEXT or CONVERT_TO_BINARY.
+func (b *builder) contentHandling(n *yaml.Node, path string) string {
+	v, ok := b.str(n, path)
+	if !ok {
+		return ""
+	}
+	switch u := strings.ToUpper(v); u {
+	case "CONVERT_TO_TEXT", "CONVERT_TO_BINARY":
+		return u
+	}
+	b.errorf(n, path, "contentHandling must be CONVERT_TO_TEXT or CONVERT_TO_BINARY, not %q", v)
+	return ""
 }

@@ -147,6 +147,10 @@ type builder struct {
 	usedSchemes   map[string]bool
 	topSecurity   *requirement
 	resourceByKey map[string]*resourceNode
+	// validators are x-amazon-apigateway-request-validators by name;
+	// defaultValidator is the document's x-amazon-apigateway-request-validator.
+	validators       map[string]*apimodel.RequestValidator
+	defaultValidator *apimodel.RequestValidator
 }
 
 func newBuilder(root *yaml.Node, opts Options) *builder {
@@ -258,6 +262,8 @@ func (b *builder) build() (*apimodel.API, []apimodel.Diagnostic, apimodel.Errors
 		b.topSecurity = b.security(n, "security")
 	}
 
+	b.requestValidators(root)
+	b.models(root)
 	b.paths(child(root, "paths"))
 
 	for _, p := range top {

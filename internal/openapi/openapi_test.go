@@ -111,9 +111,9 @@ func TestBuildAPI_DefinitionBody_TemplateFunctionsResolveToLogicalIDs(t *testing
 // Diagnostics of an inline document name the template resource and the
 // property path inside it, so `validate` points into the template.
 func TestBuildAPI_DefinitionBody_DiagnosticsCarryLogicalIDAndPropertyPath(t *testing.T) {
-	doc := "swagger: '2.0'\ninfo: {title: t}\npaths:\n  /a:\n    get:\n      x-amazon-apigateway-integration: {type: http}\n"
+	doc := "swagger: '2.0'\ninfo: {title: t}\npaths:\n  /a:\n    get:\n      x-amazon-apigateway-integration: {type: bogus}\n"
 	_, _, errs := BuildAPI(parseYAML(t, doc), Options{File: "template.yaml", LogicalID: "MyApi", PathPrefix: "Properties.DefinitionBody"})
-	want := []string{"template.yaml:6:47: MyApi: Properties.DefinitionBody.paths./a.get.x-amazon-apigateway-integration.type: http (non-proxy) integrations with mapping templates are not supported yet; use http_proxy or mock"}
+	want := []string{`template.yaml:6:47: MyApi: Properties.DefinitionBody.paths./a.get.x-amazon-apigateway-integration.type: unknown integration type "bogus" (http, http_proxy, aws, aws_proxy, mock)`}
 	if diff := cmp.Diff(want, errorStrings(errs)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

@@ -257,6 +257,7 @@ func (b *builder) operation(res *apimodel.Resource, verb string, n *yaml.Node, p
 	}
 
 	req := b.topSecurity
+	ownValidator := false
 	var integration, auth *yaml.Node
 	var responses map[string]map[string]bool
 	for _, p := range ps {
@@ -277,7 +278,14 @@ func (b *builder) operation(res *apimodel.Resource, verb string, n *yaml.Node, p
 		case "x-amazon-apigateway-auth":
 			auth = p.val
 		case "x-amazon-apigateway-request-validator":
-			b.warnf(p.keyNode, ppath, "ignored: request validation is not emulated; requests reach the integration unvalidated")
+			if name, ok := b.str(p.val, ppath); ok {
+				v := b.validators[name]
+				if v == nil {
+					b.errorf(p.val, ppath, "request validator %q is not defined in x-amazon-apigateway-request-validators", name)
+				}
+				m.RequestValidator = v
+				ownValidator = true
+			}
 		case "parameters", "summary", "description", "tags", "consumes", "produces",
 			"schemes", "deprecated", "externalDocs", "requestBody", "callbacks", "servers":
 		default:
@@ -286,6 +294,10 @@ func (b *builder) operation(res *apimodel.Resource, verb string, n *yaml.Node, p
 			}
 		}
 	}
+	if !ownValidator {
+		m.RequestValidator = b.defaultValidator
+	}
+	b.operationBody(m, res, verb, n, path)
 	if req != nil {
 		req.apply(m)
 	}

@@ -20,7 +20,9 @@ import (
 type compiler struct {
 	model   *apimodel.Model
 	invoker integration.Invoker
-	auth    authorizer.Options
+	// services sends AWS service integration requests.
+	services integration.ServiceCaller
+	auth     authorizer.Options
 	// err is a configuration problem (an identity naming a role the model
 	// lacks); every method then fails to compile with it.
 	err error
@@ -114,11 +116,20 @@ func methodLabel(api *apimodel.API, m *apimodel.Method) string {
 
 func (c *compiler) LambdaProxy(api *apimodel.API, r *apimodel.Resource, m *apimodel.Method) (integration.Integration, error) {
 	in := m.Integration
+	if in.Type == apimodel.IntegrationAWS && !strings.Contains(in.URI, ":lambda:path/") {
+		return integration.NewAWSService(in, integration.RouteOf(api, r), c.services)
+	}
 	fn := c.function(in.Function, "")
 	if fn == nil && in.Function == "" {
 		fn = c.function("", lambdaARNFromURI(in.URI))
 	}
-	lp, err := integration.NewLambdaProxy(api, in, fn, c.invoker)
+	var lp integration.Integration
+	var err error
+	if in.Type == apimodel.IntegrationAWS {
+		lp, err = integration.NewLambda(in, integration.RouteOf(api, r), fn, c.invoker)
+	} else {
+		lp, err = integration.NewLambdaProxy(api, in, fn, c.invoker)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/portcullis-gateway/portcullis/internal/awsservice"
 	"io"
 	"log/slog"
 	"net"
@@ -49,7 +50,11 @@ type Config struct {
 	// ConfigFile is the --config file (identities, Cognito user pools,
 	// API keys); "" means none.
 	ConfigFile string
-	Logger     *slog.Logger
+	// ServiceEndpoints override the endpoint of AWS services reached by
+	// AWS service integrations, by service name ("dynamodb" ->
+	// "http://127.0.0.1:4567"), for local stand-ins.
+	ServiceEndpoints map[string]string
+	Logger           *slog.Logger
 	// Banner receives the start-up banner; nil means discard.
 	Banner io.Writer
 }
@@ -68,6 +73,8 @@ type Server struct {
 	metrics *telemetry.Metrics
 	authz   *authorization
 	env     function.EnvOverrides
+	// services signs and sends AWS service integration requests.
+	services *awsservice.Client
 	// retired runtimes of replaced models, closed with the server.
 	retired []*function.Local
 
@@ -143,9 +150,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 func (s *Server) gatewayOptions(m *apimodel.Model) gateway.Options {
 	inv := s.invoker
+	if s.services == nil {
+		s.services = awsservice.New(awsservice.Options{Endpoints: s.cfg.ServiceEndpoints})
+	}
+	comp := newCompiler(m, inv, authorizer.Options{Invoker: inv, Cache: s.cache, Logger: s.log, Observer: s.metrics}, s.authz, s.limiter)
+	comp.services = s.services
 	return gateway.Options{
 		Logger:         s.log,
-		Compiler:       newCompiler(m, inv, authorizer.Options{Invoker: inv, Cache: s.cache, Logger: s.log, Observer: s.metrics}, s.authz, s.limiter),
+		Compiler:       comp,
 		Limiter:        s.limiter,
 		MountStage:     s.cfg.Stage,
 		TrustedProxies: s.cfg.TrustedProxies,

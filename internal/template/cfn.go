@@ -24,6 +24,11 @@ type apiState struct {
 	// stageFailed is true when a stage's name could not be evaluated; that
 	// error says why the API may lack a stage.
 	stageFailed bool
+	// validators are the API's AWS::ApiGateway::RequestValidator resources
+	// by logical id; modelNames its AWS::ApiGateway::Model names by
+	// logical id (what !Ref of a model returns).
+	validators map[string]*apimodel.RequestValidator
+	modelNames map[string]string
 }
 
 func (s *apiState) resource(path string, pos apimodel.Pos) *apimodel.Resource {
@@ -123,7 +128,8 @@ func (l *loader) build() {
 	// followed), authorizers before methods, deployments and stages, keys
 	// before usage plans.
 	for _, typ := range []string{
-		"AWS::ApiGateway::Resource", "AWS::ApiGateway::Authorizer", "AWS::ApiGateway::Method",
+		"AWS::ApiGateway::Resource", "AWS::ApiGateway::Authorizer", "AWS::ApiGateway::RequestValidator",
+		"AWS::ApiGateway::Model", "AWS::ApiGateway::Method",
 		"AWS::ApiGateway::GatewayResponse", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage",
 		"AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey",
 		"AWS::Lambda::Permission",
@@ -148,7 +154,8 @@ func handledType(t string) bool {
 		"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy",
 		"AWS::ApiGateway::RestApi", "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method",
 		"AWS::ApiGateway::Authorizer", "AWS::ApiGateway::GatewayResponse", "AWS::ApiGateway::Deployment",
-		"AWS::ApiGateway::Stage", "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey":
+		"AWS::ApiGateway::Stage", "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey",
+		"AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Model":
 		return true
 	}
 	return false
@@ -596,20 +603,15 @@ var (
 	cfnResourceSpec = propSpec{handled: []string{"RestApiId", "ParentId", "PathPart"}}
 	cfnMethodSpec   = propSpec{
 		handled: []string{"RestApiId", "ResourceId", "HttpMethod", "AuthorizationType", "AuthorizerId", "AuthorizationScopes",
-			"ApiKeyRequired", "RequestParameters", "Integration", "MethodResponses", "OperationName"},
-		inert: []string{"RequestModels"},
-		warn: map[string]string{
-			"RequestValidatorId": "requests are not validated against models or required parameters",
-		},
+			"ApiKeyRequired", "RequestParameters", "Integration", "MethodResponses", "OperationName",
+			"RequestValidatorId", "RequestModels"},
 	}
 	cfnIntegrationSpec = propSpec{
 		handled: []string{"Type", "Uri", "IntegrationHttpMethod", "Credentials", "RequestParameters", "RequestTemplates",
-			"IntegrationResponses", "TimeoutInMillis"},
+			"IntegrationResponses", "TimeoutInMillis", "PassthroughBehavior", "ContentHandling"},
 		inert: []string{"CacheKeyParameters", "CacheNamespace", "ConnectionType", "ConnectionId"},
 		warn: map[string]string{
-			"PassthroughBehavior": "request bodies are passed through unchanged",
-			"ContentHandling":     "payloads are not converted between text and binary",
-			"TlsConfig":           "upstream TLS settings are not applied",
+			"TlsConfig": "upstream TLS settings are not applied",
 		},
 	}
 	cfnAuthorizerSpec = propSpec{
@@ -666,6 +668,10 @@ func (l *loader) child(r *resource) {
 		}
 	case "AWS::ApiGateway::Method":
 		l.cfnMethod(s, r, rep)
+	case "AWS::ApiGateway::RequestValidator":
+		l.cfnRequestValidator(s, r, rep)
+	case "AWS::ApiGateway::Model":
+		l.cfnModel(s, r, rep)
 	case "AWS::ApiGateway::Authorizer":
 		l.cfnAuthorizer(s, r, rep)
 	case "AWS::ApiGateway::GatewayResponse":
@@ -1000,6 +1006,7 @@ func (l *loader) cfnMethod(s *apiState, r *resource, rep reporter) {
 		}
 	}
 	m.OperationName, _ = rep.str(p, "OperationName")
+	l.cfnMethodValidation(s, m, p, rep)
 	methodResponses := map[string]map[string]bool{}
 	if mr := get(p, "MethodResponses"); mr != nil && mr.Kind == yaml.SequenceNode {
 		for i, it := range mr.Content {
@@ -1041,12 +1048,11 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 	typ, _ := rep.str(in, "Type")
 	switch {
 	case failed(in, "Type"):
-	case typ == apimodel.IntegrationAWSProxy, typ == apimodel.IntegrationHTTPProxy, typ == apimodel.IntegrationMock:
+	case typ == apimodel.IntegrationAWSProxy, typ == apimodel.IntegrationHTTPProxy, typ == apimodel.IntegrationMock,
+		typ == apimodel.IntegrationAWS, typ == apimodel.IntegrationHTTP:
 		out.Type = typ
-	case typ == "AWS", typ == "HTTP":
-		rep.errorf(get(in, "Type"), "Type", "%s (non-proxy) integrations with mapping templates are not supported yet; use %s_PROXY or MOCK", typ, typ)
 	default:
-		rep.errorf(get(in, "Type"), "Type", "must be AWS_PROXY, HTTP_PROXY or MOCK, not %q", typ)
+		rep.errorf(get(in, "Type"), "Type", "must be AWS, AWS_PROXY, HTTP, HTTP_PROXY or MOCK, not %q", typ)
 	}
 	out.URI, _ = rep.str(in, "Uri")
 	if v, ok := rep.str(in, "IntegrationHttpMethod"); ok {
@@ -1066,9 +1072,27 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 		if out.HTTPMethod != "POST" && !failed(in, "IntegrationHttpMethod") {
 			rep.errorf(or(get(in, "IntegrationHttpMethod"), in), "IntegrationHttpMethod", "a Lambda proxy integration must use IntegrationHttpMethod POST")
 		}
-	case apimodel.IntegrationHTTPProxy:
+	case apimodel.IntegrationHTTPProxy, apimodel.IntegrationHTTP:
 		if !strings.HasPrefix(out.URI, "http://") && !strings.HasPrefix(out.URI, "https://") && !failed(in, "Uri") {
-			rep.errorf(get(in, "Uri"), "Uri", "an HTTP_PROXY integration needs an http(s) Uri, not %q", out.URI)
+			rep.errorf(get(in, "Uri"), "Uri", "an %s integration needs an http(s) Uri, not %q", out.Type, out.URI)
+		}
+	case apimodel.IntegrationAWS:
+		switch {
+		case failed(in, "Uri"):
+		case !strings.Contains(out.URI, ":lambda:path/"):
+			if !serviceURIRE.MatchString(out.URI) {
+				rep.errorf(or(get(in, "Uri"), in), "Uri", "%q is not an AWS service integration URI (arn:aws:apigateway:REGION:SERVICE:action/ACTION or :path/PATH)", out.URI)
+			}
+			if out.HTTPMethod == "" && !failed(in, "IntegrationHttpMethod") {
+				rep.errorf(in, "IntegrationHttpMethod", "an AWS service integration needs an IntegrationHttpMethod")
+			}
+		default:
+			if key, _, ok := l.uriFunction(out.URI, get(in, "Uri"), rep, "Uri"); ok {
+				out.Function = key
+			}
+			if out.HTTPMethod != "POST" && !failed(in, "IntegrationHttpMethod") {
+				rep.errorf(or(get(in, "IntegrationHttpMethod"), in), "IntegrationHttpMethod", "a Lambda integration must use IntegrationHttpMethod POST")
+			}
 		}
 	}
 	out.Credentials, _ = rep.str(in, "Credentials")
@@ -1080,12 +1104,21 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 	}
 	out.RequestParameters = rep.strMap(in, "RequestParameters")
 	out.RequestTemplates = rep.strMap(in, "RequestTemplates")
+	rep.checkTemplates(in, "RequestTemplates")
+	out.ContentHandling = rep.contentHandling(in)
+	if v, ok := rep.str(in, "PassthroughBehavior"); ok {
+		switch v {
+		case apimodel.PassthroughWhenNoMatch, apimodel.PassthroughWhenNoTemplates, apimodel.PassthroughNever:
+			out.PassthroughBehavior = v
+		default:
+			rep.errorf(get(in, "PassthroughBehavior"), "PassthroughBehavior", "must be WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER, not %q", v)
+		}
+	}
 	if irs := get(in, "IntegrationResponses"); irs != nil && irs.Kind == yaml.SequenceNode {
 		for i, it := range irs.Content {
 			irep := rep.at("IntegrationResponses[" + strconv.Itoa(i) + "]")
-			irep.check(it, propSpec{handled: []string{"StatusCode", "SelectionPattern", "ResponseParameters", "ResponseTemplates"},
-				warn: map[string]string{"ContentHandling": "payloads are not converted between text and binary"}})
-			ir := apimodel.IntegrationResponse{}
+			irep.check(it, propSpec{handled: []string{"StatusCode", "SelectionPattern", "ResponseParameters", "ResponseTemplates", "ContentHandling"}})
+			ir := apimodel.IntegrationResponse{ContentHandling: irep.contentHandling(it)}
 			ir.StatusCode, _ = irep.str(it, "StatusCode")
 			ir.SelectionPattern, _ = irep.str(it, "SelectionPattern")
 			ir.ResponseParameters = irep.strMap(it, "ResponseParameters")
@@ -1093,6 +1126,7 @@ func (l *loader) cfnIntegration(in *yaml.Node, rep reporter, methodResponses map
 				l.checkMappingValue(v, get(get(it, "ResponseParameters"), k), irep.at("ResponseParameters."+k), true)
 			}
 			ir.ResponseTemplates = irep.strMap(it, "ResponseTemplates")
+			irep.checkTemplates(it, "ResponseTemplates")
 			out.IntegrationResponses = append(out.IntegrationResponses, ir)
 		}
 	}

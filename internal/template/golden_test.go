@@ -184,6 +184,12 @@ func render(m *apimodel.Model, err error, dir string) string {
 						}
 						fmt.Fprintf(&b, " params={%s}", strings.Join(ps, ","))
 					}
+					if v := me.RequestValidator; v != nil {
+						fmt.Fprintf(&b, " validator=%s(body=%t,params=%t)", v.Name, v.ValidateBody, v.ValidateParameters)
+					}
+					if len(me.RequestModels) > 0 {
+						fmt.Fprintf(&b, " models%s", kv(me.RequestModels, "="))
+					}
 					b.WriteString("\n")
 					if in := me.Integration; in != nil {
 						fmt.Fprintf(&b, "      integration %s", in.Type)
@@ -221,6 +227,9 @@ func render(m *apimodel.Model, err error, dir string) string {
 						}
 					}
 				}
+			}
+			for _, name := range sortedKeys(api.Models) {
+				fmt.Fprintf(&b, "  model %s %s %s\n", name, api.Models[name].ContentType, api.Models[name].Schema)
 			}
 			for _, typ := range sortedKeys(api.GatewayResponses) {
 				g := api.GatewayResponses[typ]

@@ -57,9 +57,9 @@ var samFunctionSpec = propSpec{
 
 var samAPISpec = propSpec{
 	handled: []string{"Name", "StageName", "DefinitionBody", "DefinitionUri", "MergeDefinitions", "Auth", "Cors",
-		"GatewayResponses", "Variables", "MethodSettings", "BinaryMediaTypes", "ApiKeySourceType", "OpenApiVersion"},
+		"GatewayResponses", "Variables", "MethodSettings", "BinaryMediaTypes", "ApiKeySourceType", "OpenApiVersion", "Models"},
 	inert: []string{"Description", "EndpointConfiguration", "Tags", "TracingEnabled", "AccessLogSetting", "CacheClusterSize",
-		"Domain", "Models", "FailOnWarnings", "DisableExecuteApiEndpoint", "Mode", "AlwaysDeploy", "PropagateTags"},
+		"Domain", "FailOnWarnings", "DisableExecuteApiEndpoint", "Mode", "AlwaysDeploy", "PropagateTags"},
 	warn: map[string]string{
 		"CacheClusterEnabled":    "the API cache is not emulated; every request reaches the integration",
 		"CanarySetting":          "canary deployments are not emulated",
@@ -453,9 +453,8 @@ func (l *loader) apiEvent(fn *resource, name string, ev *yaml.Node, rep reporter
 		return
 	}
 	prep.check(p, propSpec{
-		handled: []string{"Path", "Method", "RestApiId", "Auth", "RequestParameters"},
+		handled: []string{"Path", "Method", "RestApiId", "Auth", "RequestParameters", "RequestModel"},
 		inert:   []string{"Stage"},
-		warn:    map[string]string{"RequestModel": "request bodies are not validated against models"},
 	})
 	path, okP := prep.str(p, "Path")
 	method, okM := prep.str(p, "Method")
@@ -575,6 +574,9 @@ func (l *loader) apiEvent(fn *resource, name string, ev *yaml.Node, rep reporter
 	}
 	if rps := get(p, "RequestParameters"); rps != nil && !isErr(rps) {
 		l.addRequestParameters(op, rps, prep.at("RequestParameters"))
+	}
+	if rm := get(p, "RequestModel"); rm != nil && !isErr(rm) {
+		l.addRequestModel(a, op, rm, method, path, prep.at("RequestModel"))
 	}
 }
 
@@ -722,6 +724,7 @@ func (l *loader) addRequestParameters(op, rps *yaml.Node, rep reporter) {
 // document and builds the API from it.
 func (l *loader) finishSamAPI(a *samAPI) {
 	p, rep := a.props, a.rep
+	l.addSamModels(a)
 	line, col := a.r.Node.Line, a.r.Node.Column
 	if c := get(p, "Cors"); c != nil && !isErr(c) {
 		if a.doc == nil || !a.userBody && !a.managed {
