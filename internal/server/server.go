@@ -69,6 +69,9 @@ type Server struct {
 	// retired runtimes of replaced models, closed with the server.
 	retired []*function.Local
 
+	// reloadMu serialises reloads (Watch and direct Reload calls).
+	reloadMu sync.Mutex
+
 	mu        sync.Mutex
 	listeners []net.Listener
 	adminLn   net.Listener
@@ -136,7 +139,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 }
 
 func (s *Server) gatewayOptions(m *apimodel.Model) gateway.Options {
-	inv := s.invoker
+	return s.gatewayOptionsFor(m, s.invoker)
+}
+
+// gatewayOptionsFor builds the gateway options of m over the dispatcher
+// inv, which a reload builds before it swaps anything in.
+func (s *Server) gatewayOptionsFor(m *apimodel.Model, inv *dispatch) gateway.Options {
 	return gateway.Options{
 		Logger:         s.log,
 		Compiler:       newCompiler(m, inv, authorizer.Options{Invoker: inv, Cache: s.cache, Logger: s.log, Observer: s.metrics}, s.authz, s.limiter),
