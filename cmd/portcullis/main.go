@@ -168,6 +168,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	port := fs.Int("port", 3000, "port of the first API; further APIs use the next ports")
 	stage := fs.String("stage", "", "serve only this stage, mounted at /")
 	adminAddr := fs.String("admin-addr", "127.0.0.1:3001", `admin listener address ("-" disables it)`)
+	adminHosts := fs.String("admin-host", "", "comma-separated extra Host names the admin listener answers to (its own address and localhost always work)")
 	envVars := fs.String("env-vars", "", "SAM CLI style JSON file of function environment overrides")
 	maxWorkers := fs.Int("max-workers", 8, "maximum concurrent workers per function")
 	trusted := fs.String("trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted for the source IP")
@@ -216,7 +217,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.New(ctx, server.Config{
-		DefinitionPath: path, Load: lo, Host: *host, Port: *port, Stage: *stage, AdminAddr: *adminAddr,
+		DefinitionPath: path, Load: lo, Host: *host, Port: *port, Stage: *stage, AdminAddr: *adminAddr, AdminHosts: splitList(*adminHosts),
 		EnvVarsFile: *envVars, MaxWorkers: *maxWorkers, TrustedProxies: prefixes, CacheURL: *cacheURL, ConfigFile: *configFile,
 		Logger: log, Banner: stdout,
 	})
@@ -369,4 +370,15 @@ func flush(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "flushed the authorizer cache of %s/%s\n", *api, *stage)
 	return 0
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

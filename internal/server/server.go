@@ -36,6 +36,10 @@ type Config struct {
 	Stage string
 	// AdminAddr is the admin listener; "" means 127.0.0.1:3001, "-" none.
 	AdminAddr string
+	// AdminHosts are further Host names the admin listener answers to
+	// (behind a proxy, or a name in /etc/hosts); its own address and
+	// localhost always work.
+	AdminHosts []string
 	// EnvVarsFile is a SAM CLI --env-vars file.
 	EnvVarsFile string
 	// MaxWorkers per function; 0 means the runtime's default.
