@@ -48,6 +48,9 @@ type Config struct {
 	// CacheURL is redis://HOST:PORT/DB for the shared cache; "" keeps it
 	// in process.
 	CacheURL string
+	// BodyMemory is the budget for request bodies buffered at once, in
+	// bytes; 0 means gateway.DefaultBodyMemory, negative unlimited.
+	BodyMemory int64
 	// ConfigFile is the --config file (identities, Cognito user pools,
 	// API keys); "" means none.
 	ConfigFile string
@@ -156,6 +159,7 @@ func (s *Server) gatewayOptionsFor(m *apimodel.Model, inv *dispatch) gateway.Opt
 		MountStage:     s.cfg.Stage,
 		TrustedProxies: s.cfg.TrustedProxies,
 		Observer:       s.metrics,
+		BodyMemory:     s.cfg.BodyMemory,
 	}
 }
 
