@@ -377,6 +377,12 @@ func flush(args []string, stdout, stderr io.Writer) int {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusAccepted {
 		fmt.Fprintf(stderr, "portcullis flush-authorizer-cache: %s: %s\n", resp.Status, strings.TrimSpace(string(body)))
+		if resp.Header.Get("x-amzn-ErrorType") == "MissingAuthenticationTokenException" {
+			// With identities in --config the admin API wants SigV4, which
+			// this command does not send.
+			fmt.Fprintf(stderr, "the gateway has identities configured and its admin API requires signed requests; flush with one identity's keys:\n"+
+				"  aws apigateway flush-stage-authorizers-cache --endpoint-url http://%s --rest-api-id %s --stage-name %s\n", *addr, *api, *stage)
+		}
 		return 1
 	}
 	fmt.Fprintf(stdout, "flushed the authorizer cache of %s/%s\n", *api, *stage)
