@@ -122,8 +122,16 @@ func overBudget(used, max int64) *gwresponse.Error {
 // cannot take it; in both cases the body is read and discarded (up to
 // maxDrain) so that the client, still writing, reads the answer.
 func (g *Gateway) readBody(ctx *fasthttp.RequestCtx, r *reqctx.Request) error {
-	charge := &bodyCharge{b: g.bodies}
-	ctx.SetUserValue(bodyChargeKey, charge)
+	// The charge is made only for a request with a body, sparing the
+	// common bodiless request an allocation.
+	var charge *bodyCharge
+	take := func(n int64) bool {
+		if charge == nil {
+			charge = &bodyCharge{b: g.bodies}
+			ctx.SetUserValue(bodyChargeKey, charge)
+		}
+		return charge.grow(n)
+	}
 	stream := ctx.RequestBodyStream()
 	if stream == nil {
 		b := ctx.Request.Body()
@@ -131,7 +139,7 @@ func (g *Gateway) readBody(ctx *fasthttp.RequestCtx, r *reqctx.Request) error {
 			return gwresponse.TooLarge(errBodyTooLarge)
 		}
 		if len(b) > 0 {
-			if !charge.grow(int64(len(b))) {
+			if !take(int64(len(b))) {
 				return overBudget(g.bodies.Used(), g.bodies.max)
 			}
 			r.Body = append([]byte(nil), b...)
@@ -151,7 +159,7 @@ func (g *Gateway) readBody(ctx *fasthttp.RequestCtx, r *reqctx.Request) error {
 		if n == 0 {
 			return nil
 		}
-		if !charge.grow(int64(n)) {
+		if !take(int64(n)) {
 			return drain(overBudget(g.bodies.Used(), g.bodies.max))
 		}
 		body := make([]byte, n)
@@ -167,7 +175,7 @@ func (g *Gateway) readBody(ctx *fasthttp.RequestCtx, r *reqctx.Request) error {
 	}
 	// Chunked: grow the buffer in steps, charging each step first.
 	body := make([]byte, 0, 64<<10)
-	if !charge.grow(int64(cap(body))) {
+	if !take(int64(cap(body))) {
 		return drain(overBudget(g.bodies.Used(), g.bodies.max))
 	}
 	for {
@@ -176,7 +184,7 @@ func (g *Gateway) readBody(ctx *fasthttp.RequestCtx, r *reqctx.Request) error {
 				return drain(gwresponse.TooLarge(errBodyTooLarge))
 			}
 			next := min(2*cap(body), MaxBodyBytes+1)
-			if !charge.grow(int64(next - cap(body))) {
+			if !take(int64(next - cap(body))) {
 				return drain(overBudget(g.bodies.Used(), g.bodies.max))
 			}
 			body = append(make([]byte, 0, next), body...)
