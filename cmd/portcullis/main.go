@@ -169,11 +169,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	port := fs.Int("port", 3000, "port of the first API; further APIs use the next ports")
 	stage := fs.String("stage", "", "serve only this stage, mounted at /")
 	adminAddr := fs.String("admin-addr", "127.0.0.1:3001", `admin listener address ("-" disables it)`)
+	adminHosts := fs.String("admin-host", "", "comma-separated extra Host names the admin listener answers to (its own address and localhost always work)")
 	envVars := fs.String("env-vars", "", "SAM CLI style JSON file of function environment overrides")
 	maxWorkers := fs.Int("max-workers", 8, "maximum concurrent workers per function")
 	trusted := fs.String("trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted for the source IP")
 	cacheURL := fs.String("cache", "", "shared authorizer cache and rate limits: redis://HOST:PORT/DB, redis-cluster://HOST:PORT,HOST:PORT,... or redis-sentinel://HOST:PORT,...?master=NAME (rediss-* for TLS)")
 	configFile := fs.String("config", "", "configuration file: IAM identities, Cognito user pools, API keys (portcullis.yaml)")
+	bodyMemory := fs.Int64("body-memory-mb", 256, // gateway.DefaultBodyMemory
+		"memory for request bodies buffered at once, in MiB; over it requests get 503 (0 = unlimited)")
 	watch := fs.Bool("watch", false, "reload the definition and function code when they change")
 	serviceEndpoints := map[string]string{}
 	fs.Func("service-endpoint", "SERVICE=URL: send AWS service integrations for SERVICE (dynamodb, sqs, ...) to URL instead of AWS; repeatable", func(v string) error {
@@ -193,6 +196,15 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	// GOMEMLIMIT win.
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetGCPercent(200)
+	}
+	// Bodies are buffered up to --body-memory-mb; a soft memory limit just
+	// above it keeps the garbage of finished bodies from tripling RSS
+	// under GOGC=200 before the collector runs.
+	bodyBytes := *bodyMemory << 20
+	if *bodyMemory <= 0 {
+		bodyBytes = -1
+	} else if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(bodyBytes + 128<<20)
 	}
 	// The execution log is written in batches (see telemetry.LogWriter).
 	logOut := telemetry.NewLogWriter(stderr, 0)
@@ -226,10 +238,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.New(ctx, server.Config{
-		DefinitionPath: path, Load: lo, Host: *host, Port: *port, Stage: *stage, AdminAddr: *adminAddr,
+		DefinitionPath: path, Load: lo, Host: *host, Port: *port, Stage: *stage, AdminAddr: *adminAddr, AdminHosts: splitList(*adminHosts),
 		EnvVarsFile: *envVars, MaxWorkers: *maxWorkers, TrustedProxies: prefixes, CacheURL: *cacheURL, ConfigFile: *configFile,
-		ServiceEndpoints: serviceEndpoints,
-		Logger:           log, Banner: stdout,
+		ServiceEndpoints: serviceEndpoints, BodyMemory: bodyBytes,
+		Logger: log, Banner: stdout,
 	})
 	if err != nil {
 		for _, line := range server.Diagnostics(err) {
@@ -376,8 +388,25 @@ func flush(args []string, stdout, stderr io.Writer) int {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusAccepted {
 		fmt.Fprintf(stderr, "portcullis flush-authorizer-cache: %s: %s\n", resp.Status, strings.TrimSpace(string(body)))
+		if resp.Header.Get("x-amzn-ErrorType") == "MissingAuthenticationTokenException" {
+			// With identities in --config the admin API wants SigV4, which
+			// this command does not send.
+			fmt.Fprintf(stderr, "the gateway has identities configured and its admin API requires signed requests; flush with one identity's keys:\n"+
+				"  aws apigateway flush-stage-authorizers-cache --endpoint-url http://%s --rest-api-id %s --stage-name %s\n", *addr, *api, *stage)
+		}
 		return 1
 	}
 	fmt.Fprintf(stdout, "flushed the authorizer cache of %s/%s\n", *api, *stage)
 	return 0
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
+	"github.com/portcullis-gateway/portcullis/internal/sigv4"
 )
 
 // Flusher empties one stage of one API's authorizer cache.
@@ -40,6 +41,14 @@ type Options struct {
 	// Now is the clock; nil means time.Now. The time New runs is every
 	// API's and stage's createdDate.
 	Now func() time.Time
+	// AllowedHosts are the Host names, besides the listener's own address
+	// and loopback names, the admin API answers to ("name" on any port,
+	// or "name:port"); see guard.go.
+	AllowedHosts []string
+	// Keys are the configured identities; when set, every call but the
+	// health checks must carry their valid SigV4 signature. Nil accepts
+	// unsigned calls (they still pass the cross-site checks).
+	Keys sigv4.KeyStore
 }
 
 // Server is the admin API.
@@ -87,6 +96,12 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 // report it in their response metadata.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", reqctx.NewRequestID())
+	if ref := s.check(r); ref != nil {
+		s.opts.Logger.Warn("admin request refused", "method", r.Method, "path", r.URL.Path, "host", r.Host,
+			"origin", r.Header.Get("Origin"), "remote", r.RemoteAddr, "reason", ref.msg)
+		WriteError(w, ref.status, ref.errType, ref.msg)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

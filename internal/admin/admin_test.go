@@ -63,6 +63,7 @@ type answer struct {
 func do(t *testing.T, s *Server, method, target, body string, header map[string]string) answer {
 	t.Helper()
 	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	req.Host = "127.0.0.1:3001" // httptest's example.com is a foreign Host
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
@@ -203,6 +204,7 @@ func TestLambdaInvoke(t *testing.T) {
 			fn := tc.fn
 			s := New(Options{Functions: &fn})
 			req := httptest.NewRequest("POST", tc.target, strings.NewReader(tc.body))
+			req.Host = "localhost:3001"
 			for k, v := range tc.header {
 				req.Header.Set(k, v)
 			}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -59,6 +58,13 @@ type Options struct {
 	Now func() time.Time
 	// Observer gets request metrics; nil discards them.
 	Observer Observer
+	// HeaderTimeout bounds reading a request's line and headers, so that a
+	// stalled client (slowloris) cannot hold a connection; 0 means
+	// DefaultHeaderTimeout. The body then has bodyReadTimeout.
+	HeaderTimeout time.Duration
+	// BodyMemory is the budget for request bodies buffered at once across
+	// every listener; 0 means DefaultBodyMemory, negative unlimited.
+	BodyMemory int64
 }
 
 // Gateway serves the compiled APIs of one model.
@@ -71,12 +77,14 @@ type Gateway struct {
 	// apis is swapped whole on reload; the listener of API i serves
 	// apis.Load()[i].
 	apis atomic.Pointer[[]*compiledAPI]
+	// bodies bounds the memory of buffered request bodies.
+	bodies *bodyBudget
 }
 
 // New compiles every API of m. Any error leaves nothing running.
 func New(m *apimodel.Model, opts Options) (*Gateway, error) {
 	g := &Gateway{opts: opts, log: opts.Logger, upstream: opts.Upstream, now: opts.Now,
-		edge: reqctx.Edge{TrustedProxies: opts.TrustedProxies}}
+		edge: reqctx.Edge{TrustedProxies: opts.TrustedProxies}, bodies: newBodyBudget(opts.BodyMemory)}
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
 	}
@@ -165,8 +173,12 @@ func (g *Gateway) Server(i int) *fasthttp.Server {
 		StreamRequestBody:  true,
 		ReadBufferSize:     16 << 10,
 		IdleTimeout:        2 * time.Minute,
-		ReadTimeout:        5 * time.Minute,
-		Logger:             fasthttpLogger{g.log},
+		// ReadTimeout covers the request line and headers only; once they
+		// are in, HeaderReceived gives the body its own deadline
+		// (bodybudget.go).
+		ReadTimeout:    g.headerTimeout(),
+		HeaderReceived: bodyDeadline,
+		Logger:         fasthttpLogger{g.log},
 	}
 }
 
@@ -239,7 +251,7 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	var err error
 	if reqErr != nil {
 		err = refusal(reqErr)
-	} else if readBody(ctx, r) {
+	} else if err = g.readBody(ctx, r); err == nil { // bodybudget.go
 		pctx := context.Background()
 		var mm *method
 		if mm, err = g.pipeline(pctx, c, r, &route); err == nil {
@@ -247,7 +259,6 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 		}
 	} else {
 		ctx.SetConnectionClose()
-		err = gwresponse.TooLarge(errBodyTooLarge)
 	}
 	if err == nil {
 		if m == nil { // written into ctx.Response by the integration
@@ -546,30 +557,6 @@ var errBodyTooLarge = fmt.Errorf("request body over %d bytes", MaxBodyBytes)
 // before the 413 is sent, so that a well-behaved client finishes writing
 // and reads the answer, while an endless body cannot hold a connection.
 const maxDrain = 64 << 20
-
-// readBody copies the request body into r, reporting false when it is over
-// API Gateway's 10 MB limit.
-func readBody(ctx *fasthttp.RequestCtx, r *reqctx.Request) bool {
-	stream := ctx.RequestBodyStream()
-	if stream == nil {
-		if b := ctx.Request.Body(); len(b) > 0 {
-			r.Body = append([]byte(nil), b...)
-		}
-		return len(r.Body) <= MaxBodyBytes
-	}
-	body, err := io.ReadAll(io.LimitReader(stream, MaxBodyBytes+1))
-	if err != nil {
-		return true // a broken body is the integration's problem, as on AWS
-	}
-	if len(body) > MaxBodyBytes {
-		_, _ = io.Copy(io.Discard, io.LimitReader(stream, maxDrain))
-		return false
-	}
-	if len(body) > 0 {
-		r.Body = body
-	}
-	return true
-}
 
 // copyHeaders copies the request's header lines, in order, with their
 // names exactly as sent and every line kept (Host, Content-Type, Cookie and

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/yamllimit"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -105,6 +106,10 @@ func Parse(data []byte, file string) (*yaml.Node, apimodel.Errors) {
 	var n yaml.Node
 	if err := yaml.Unmarshal(data, &n); err != nil {
 		return nil, apimodel.Errors{yamlError(file, err)}
+	}
+	if err := yamllimit.Check(&n); err != nil {
+		le := err.(*yamllimit.Error)
+		return nil, apimodel.Errors{{Pos: apimodel.Pos{File: file, Line: le.Line, Col: le.Col}, Message: le.Error()}}
 	}
 	if n.Kind == 0 {
 		return nil, apimodel.Errors{{Pos: apimodel.Pos{File: file}, Message: "the document is empty"}}

@@ -13,6 +13,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/admin"
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"github.com/portcullis-gateway/portcullis/internal/authorizer"
+	"github.com/portcullis-gateway/portcullis/internal/config"
 	"github.com/portcullis-gateway/portcullis/internal/function"
 	"github.com/portcullis-gateway/portcullis/internal/gateway"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
@@ -41,10 +42,31 @@ var (
 // API, the Lambda API, metrics and readiness.
 func (s *Server) adminOptions() admin.Options {
 	m := management{s}
-	return admin.Options{
+	o := admin.Options{
 		APIs: s.gw.APIs, Cache: s.cache, Logger: s.log, Ready: s.ready,
 		Authorizers: m, Methods: m, Functions: m, Metrics: s.metrics.Handler(),
+		AllowedHosts: s.cfg.AdminHosts,
 	}
+	// With identities configured, the admin API wants what AWS wants: a
+	// SigV4 signature by one of them.
+	if s.authz != nil && len(s.authz.file.Identities) > 0 {
+		keys := identityKeys{}
+		for _, id := range s.authz.file.Identities {
+			keys[id.AccessKeyID] = id
+		}
+		o.Keys = keys
+	}
+	return o
+}
+
+// identityKeys resolves the --config identities' access keys for the
+// admin listener's signature check.
+type identityKeys map[string]config.Identity
+
+// Lookup implements sigv4.KeyStore.
+func (k identityKeys) Lookup(accessKey string) (string, string, bool) {
+	id, ok := k[accessKey]
+	return id.SecretAccessKey, id.SessionToken, ok
 }
 
 // ready is /readyz: the gateway is compiled (New succeeded) and its

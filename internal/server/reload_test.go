@@ -2,9 +2,12 @@ package server
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -78,4 +81,103 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatal("condition not met within 20s")
+}
+
+// TestWatch_TwoStepWrite_NeverServesTheHalfWrittenTemplate: an editor (or
+// a tool that truncates and rewrites) saves the template in two writes
+// with a pause between them. The first half ends just before the API's
+// Auth block, so on its own it is a valid template with every route open.
+// While unauthenticated probes hit the guarded routes, the gateway must
+// never answer one with 200, and it must end on the complete file (the
+// second version adds a guarded /v2 route, 401 without a token instead of
+// 403 Missing Authentication Token). Each trial switches versions, so the
+// reload after a complete write is exercised too.
+func TestWatch_TwoStepWrite_NeverServesTheHalfWrittenTemplate(t *testing.T) {
+	dir := copyDir(t, "testdata/authz")
+	src, err := os.ReadFile("testdata/reload/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := string(src)
+	v2 := strings.ReplaceAll(v1, "#V2", "")
+	tpl := filepath.Join(dir, "template.yaml")
+	if err := os.WriteFile(tpl, []byte(v1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startE2E(t, tpl, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.srv.Watch(ctx, 50*time.Millisecond)
+
+	// Probes run for the whole test, without a token.
+	var mu sync.Mutex
+	statuses := map[string]map[int]int{}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, path := range []string{"/prod/users/1/info", "/prod/v2/x"} {
+		statuses[path] = map[int]int{}
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				time.Sleep(2 * time.Millisecond)
+				resp, err := client.Get(s.base + path)
+				if err != nil {
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				mu.Lock()
+				statuses[path][resp.StatusCode]++
+				mu.Unlock()
+			}
+		})
+	}
+
+	writeInTwoHalves := func(content string) {
+		cut := strings.Index(content, "      Auth:")
+		f, err := os.OpenFile(tpl, os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString(content[:cut]); err != nil {
+			t.Fatal(err)
+		}
+		// Longer than the watcher's debounce, so that the half-written
+		// file is polled, settles and is loaded.
+		time.Sleep(600 * time.Millisecond)
+		if _, err := f.WriteString(content[cut:]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v2Status := func() int { return s.do(t, "GET", "/prod/v2/x", nil).status }
+	for i, want := range []struct {
+		content string
+		v2      int
+	}{{v2, 401}, {v1, 403}, {v2, 401}} {
+		writeInTwoHalves(want.content)
+		waitFor(t, func() bool { return v2Status() == want.v2 })
+		t.Logf("trial %d: on the complete file", i)
+	}
+	close(stop)
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	for path, st := range statuses {
+		t.Logf("%s: %v", path, st)
+		if st[200] > 0 {
+			t.Errorf("%s: %d unauthenticated probes got 200 (statuses %v)", path, st[200], st)
+		}
+		if st[401] == 0 {
+			t.Errorf("%s: no probe reached the authorizer (statuses %v)", path, st)
+		}
+	}
+	// The gateway ends on the complete file, and stays there.
+	time.Sleep(300 * time.Millisecond)
+	s.do(t, "GET", "/prod/v2/x", nil).want(t, 401, "Unauthorized")
 }

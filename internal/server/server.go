@@ -38,6 +38,10 @@ type Config struct {
 	Stage string
 	// AdminAddr is the admin listener; "" means 127.0.0.1:3001, "-" none.
 	AdminAddr string
+	// AdminHosts are further Host names the admin listener answers to
+	// (behind a proxy, or a name in /etc/hosts); its own address and
+	// localhost always work.
+	AdminHosts []string
 	// EnvVarsFile is a SAM CLI --env-vars file.
 	EnvVarsFile string
 	// MaxWorkers per function; 0 means the runtime's default.
@@ -47,6 +51,9 @@ type Config struct {
 	// shared cache and rate limits; "" keeps them in process. See
 	// redisconn.Parse for the URL forms.
 	CacheURL string
+	// BodyMemory is the budget for request bodies buffered at once, in
+	// bytes; 0 means gateway.DefaultBodyMemory, negative unlimited.
+	BodyMemory int64
 	// ConfigFile is the --config file (identities, Cognito user pools,
 	// API keys); "" means none.
 	ConfigFile string
@@ -77,6 +84,9 @@ type Server struct {
 	services *awsservice.Client
 	// retired runtimes of replaced models, closed with the server.
 	retired []*function.Local
+
+	// reloadMu serialises reloads (Watch and direct Reload calls).
+	reloadMu sync.Mutex
 
 	mu        sync.Mutex
 	listeners []net.Listener
@@ -149,7 +159,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 }
 
 func (s *Server) gatewayOptions(m *apimodel.Model) gateway.Options {
-	inv := s.invoker
+	return s.gatewayOptionsFor(m, s.invoker)
+}
+
+// gatewayOptionsFor builds the gateway options of m over the dispatcher
+// inv, which a reload builds before it swaps anything in.
+func (s *Server) gatewayOptionsFor(m *apimodel.Model, inv *dispatch) gateway.Options {
 	if s.services == nil {
 		s.services = awsservice.New(awsservice.Options{Endpoints: s.cfg.ServiceEndpoints})
 	}
@@ -162,6 +177,7 @@ func (s *Server) gatewayOptions(m *apimodel.Model) gateway.Options {
 		MountStage:     s.cfg.Stage,
 		TrustedProxies: s.cfg.TrustedProxies,
 		Observer:       s.metrics,
+		BodyMemory:     s.cfg.BodyMemory,
 	}
 }
 

@@ -42,6 +42,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/yamllimit"
 )
 
 // symRef records that a node's value is a reference to a resource.
@@ -768,6 +769,10 @@ func (l *loader) parse(file string, data []byte) (*yaml.Node, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, &parseError{file: l.display(file), line: yamlErrLine(err), msg: yamlErrText(err)}
 	}
+	if err := yamllimit.Check(&doc); err != nil {
+		le := err.(*yamllimit.Error)
+		return nil, &parseError{file: l.display(file), line: le.Line, col: le.Col, msg: le.Error()}
+	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, &parseError{file: l.display(file), msg: "empty document"}
 	}
@@ -787,12 +792,15 @@ func (l *loader) parse(file string, data []byte) (*yaml.Node, error) {
 
 // parseError is a YAML or JSON syntax error.
 type parseError struct {
-	file string
-	line int
-	msg  string
+	file      string
+	line, col int
+	msg       string
 }
 
 func (e *parseError) Error() string {
+	if e.col > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", e.file, e.line, e.col, e.msg)
+	}
 	if e.line > 0 {
 		return fmt.Sprintf("%s:%d: %s", e.file, e.line, e.msg)
 	}

@@ -146,8 +146,8 @@ func Load(path string, opts Options) (*apimodel.Model, error) {
 	root, err := l.parse(path, data)
 	if err != nil {
 		pe := err.(*parseError)
-		pos := apimodel.Pos{File: path, Line: pe.line}
-		if pe.line > 0 {
+		pos := apimodel.Pos{File: path, Line: pe.line, Col: pe.col}
+		if pe.line > 0 && pe.col == 0 {
 			pos.Col = 1
 		}
 		return nil, apimodel.Errors{{Pos: pos, Message: pe.msg}}
