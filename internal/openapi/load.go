@@ -78,12 +78,19 @@ func Load(path string, opts Options) (*apimodel.Model, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return &apimodel.Model{
+	m := &apimodel.Model{
 		APIs:      []*apimodel.API{api},
 		Functions: RemoteFunctions(api, opts.StageVariables, opts.ResolveFunction),
 		Roles:     map[string]*apimodel.Role{},
 		Warnings:  warns,
-	}, nil
+	}
+	if errs := apimodel.Validate(m); errs != nil {
+		for i := range errs {
+			errs[i].LogicalID = opts.LogicalID
+		}
+		return nil, errs
+	}
+	return m, nil
 }
 
 // Parse decodes a YAML or JSON document into a node tree. A document whose
@@ -190,7 +197,6 @@ func child(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-var stageNameRE = regexp.MustCompile(`^[a-zA-Z0-9_]{1,128}$`)
 
 func (b *builder) build() (*apimodel.API, []apimodel.Diagnostic, apimodel.Errors) {
 	root := b.root
@@ -211,9 +217,6 @@ func (b *builder) build() (*apimodel.API, []apimodel.Diagnostic, apimodel.Errors
 		GatewayResponses: map[string]*apimodel.GatewayResponse{},
 		APIKeySource:     "HEADER",
 		Pos:              b.pos(root),
-	}
-	if !stageNameRE.MatchString(b.opts.StageName) {
-		b.errorf(nil, "", "stage name %q may only contain a-zA-Z0-9_", b.opts.StageName)
 	}
 	b.api.Stages = []*apimodel.Stage{{
 		Name:      b.opts.StageName,
@@ -271,6 +274,15 @@ func (b *builder) build() (*apimodel.API, []apimodel.Diagnostic, apimodel.Errors
 	}
 
 	b.checkAuthorizers()
+	if len(b.errs) > 0 {
+		// The API will not be returned, so its model rules are checked
+		// here, leaving out references the errors may have broken; a
+		// complete API is validated once, by whoever loads the model.
+		for _, d := range apimodel.ValidateRules(&apimodel.Model{APIs: []*apimodel.API{b.api}}) {
+			d.LogicalID = b.opts.LogicalID
+			b.errs = append(b.errs, d)
+		}
+	}
 
 	byPos := func(x, y apimodel.Diagnostic) int {
 		if x.Pos.Line != y.Pos.Line {

@@ -116,7 +116,8 @@ func (c *compiler) LambdaProxy(api *apimodel.API, r *apimodel.Resource, m *apimo
 	in := m.Integration
 	fn := c.function(in.Function, "")
 	if fn == nil && in.Function == "" {
-		fn = c.function("", lambdaARNFromURI(in.URI))
+		arn, _ := apimodel.ParseLambdaURI(in.URI)
+		fn = c.function("", arn)
 	}
 	lp, err := integration.NewLambdaProxy(api, in, fn, c.invoker)
 	if err != nil {
@@ -147,17 +148,6 @@ func (c *callerCredentials) Invoke(ctx context.Context, r *reqctx.Request) (*int
 		return nil, err
 	}
 	return c.next.Invoke(ctx, r)
-}
-
-// lambdaARNFromURI extracts the function ARN of an API Gateway Lambda
-// invocation URI (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations).
-func lambdaARNFromURI(uri string) string {
-	_, after, ok := strings.Cut(uri, "/functions/")
-	if !ok {
-		return ""
-	}
-	arn, _, _ := strings.Cut(after, "/invocations")
-	return arn
 }
 
 // authorization is what the --config file adds to authorization: IAM

@@ -354,7 +354,11 @@ func RouteTable(a *apimodel.API) []string {
 					if in.Function != "" {
 						integ += " " + in.Function
 					} else {
-						integ += " " + lambdaARNFromURI(in.URI)
+						arn, ok := apimodel.ParseLambdaURI(in.URI)
+						if !ok {
+							arn = in.URI
+						}
+						integ += " " + arn
 					}
 				case apimodel.IntegrationHTTPProxy:
 					integ += " " + in.URI

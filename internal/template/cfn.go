@@ -335,7 +335,7 @@ func (l *loader) uriFunction(uri string, n *yaml.Node, rep reporter, what string
 		rep.errorf(n, what, "must be a Lambda invocation URI, not the function's ARN: write !Sub arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${%s.Arn}/invocations", s.LogicalID)
 		return "", "", false
 	}
-	arn, ok := openapi.LambdaARN(uri)
+	arn, ok := apimodel.ParseLambdaURI(uri)
 	if !ok {
 		if strings.Contains(uri, "${stageVariables.") {
 			rep.errorf(n, what, "a function chosen by stage variable cannot be resolved when the template is loaded")
@@ -350,7 +350,7 @@ func (l *loader) uriFunction(uri string, n *yaml.Node, rep reporter, what string
 // resolveURI is what package openapi calls to link a URI to a template
 // function.
 func (l *loader) resolveURI(uri string) (string, bool) {
-	arn, ok := openapi.LambdaARN(uri)
+	arn, ok := apimodel.ParseLambdaURI(uri)
 	if !ok {
 		return "", false
 	}
@@ -674,7 +674,7 @@ func (l *loader) child(r *resource) {
 		if failed(p, "ResponseType") {
 			return
 		}
-		if !gatewayResponseTypes[typ] {
+		if !apimodel.IsGatewayResponseType(typ) {
 			rep.errorf(get(p, "ResponseType"), "ResponseType", "unknown gateway response type %q", typ)
 			return
 		}
@@ -728,16 +728,6 @@ func (l *loader) child(r *resource) {
 }
 
 var gatewayResponseKeyRE = regexp.MustCompile(`^gatewayresponse\.(header|querystring|path)\.\S+$`)
-
-// gatewayResponseTypes are API Gateway's response types (spec §7.1).
-var gatewayResponseTypes = map[string]bool{
-	"ACCESS_DENIED": true, "API_CONFIGURATION_ERROR": true, "AUTHORIZER_CONFIGURATION_ERROR": true,
-	"AUTHORIZER_FAILURE": true, "BAD_REQUEST_PARAMETERS": true, "BAD_REQUEST_BODY": true, "DEFAULT_4XX": true,
-	"DEFAULT_5XX": true, "EXPIRED_TOKEN": true, "INTEGRATION_FAILURE": true, "INTEGRATION_TIMEOUT": true,
-	"INVALID_API_KEY": true, "INVALID_SIGNATURE": true, "MISSING_AUTHENTICATION_TOKEN": true, "QUOTA_EXCEEDED": true,
-	"REQUEST_TOO_LARGE": true, "RESOURCE_NOT_FOUND": true, "THROTTLED": true, "UNAUTHORIZED": true,
-	"UNSUPPORTED_MEDIA_TYPE": true, "WAF_FILTERED": true,
-}
 
 func (l *loader) statusCode(s string, n *yaml.Node, rep reporter) int {
 	c, err := strconv.Atoi(s)
@@ -850,7 +840,7 @@ func (l *loader) cfnResourcePath(s *apiState, id string, rep reporter, depth int
 		}
 		return "", false
 	}
-	if !validPathPart(part) {
+	if !apimodel.ValidPathPart(part) {
 		rrep.errorf(get(p, "PathPart"), "PathPart", "invalid path part %q", part)
 		return "", false
 	}
@@ -902,9 +892,6 @@ func (l *loader) resourceByID(s *apiState, id string) *apimodel.Resource {
 	return nil
 }
 
-var pathPartRE = regexp.MustCompile(`^([A-Za-z0-9._:~!$&'()*,;=@-]+|\{[A-Za-z0-9._-]+\+?\})$`)
-
-func validPathPart(p string) bool { return pathPartRE.MatchString(p) }
 
 // methodResource resolves a Method's ResourceId.
 func (l *loader) methodResource(s *apiState, n *yaml.Node, rep reporter) *apimodel.Resource {
@@ -1117,39 +1104,17 @@ func (l *loader) cfnAuthorizer(s *apiState, r *resource, rep reporter) {
 		rep.errorf(get(p, "Type"), "Type", "must be TOKEN, REQUEST or COGNITO_USER_POOLS, not %q", typ)
 		return
 	}
+	// The identity-source grammar, the TTL range and the validation
+	// expression are the model's rules (apimodel.Validate).
 	if ttl, ok := rep.integer(p, "AuthorizerResultTtlInSeconds"); ok {
-		if ttl < 0 || ttl > apimodel.MaxResultTTL {
-			rep.errorf(get(p, "AuthorizerResultTtlInSeconds"), "AuthorizerResultTtlInSeconds", "must be between 0 and %d, not %d", apimodel.MaxResultTTL, ttl)
-		}
 		a.ResultTTL = ttl
 	}
 	a.IdentitySource, _ = rep.str(p, "IdentitySource")
 	a.IdentityValidationExpression, _ = rep.str(p, "IdentityValidationExpression")
 	a.Credentials, _ = rep.str(p, "AuthorizerCredentials")
-	if a.IdentityValidationExpression != "" {
-		if _, err := regexp.Compile(a.IdentityValidationExpression); err != nil {
-			rep.errorf(get(p, "IdentityValidationExpression"), "IdentityValidationExpression", "invalid regular expression: %v", err)
-		}
-		if a.Type == apimodel.AuthorizerRequest {
-			rep.warnf(get(p, "IdentityValidationExpression"), "IdentityValidationExpression", "ignored: API Gateway applies it to TOKEN and COGNITO_USER_POOLS authorizers only")
-			a.IdentityValidationExpression = ""
-		}
-	}
-	switch {
-	case failed(p, "IdentitySource") || failed(p, "AuthorizerResultTtlInSeconds"):
-	case a.Type == apimodel.AuthorizerToken, a.Type == apimodel.AuthorizerCognito:
-		if !identityHeaderRE.MatchString(a.IdentitySource) {
-			rep.errorf(or(get(p, "IdentitySource"), r.Node), "IdentitySource", "a %s authorizer needs IdentitySource method.request.header.NAME", a.Type)
-		}
-	case a.Type == apimodel.AuthorizerRequest:
-		if a.IdentitySource == "" && a.ResultTTL > 0 {
-			rep.errorf(r.Node, "IdentitySource", "a REQUEST authorizer with caching on (AuthorizerResultTtlInSeconds > 0) needs an IdentitySource")
-		}
-		for _, src := range splitIdentitySource(a.IdentitySource) {
-			if !identitySourceRE.MatchString(src) {
-				rep.errorf(get(p, "IdentitySource"), "IdentitySource", "invalid identity source %q", src)
-			}
-		}
+	if a.IdentityValidationExpression != "" && a.Type == apimodel.AuthorizerRequest {
+		rep.warnf(get(p, "IdentityValidationExpression"), "IdentityValidationExpression", "ignored: API Gateway applies it to TOKEN and COGNITO_USER_POOLS authorizers only")
+		a.IdentityValidationExpression = ""
 	}
 	if a.Type == apimodel.AuthorizerCognito {
 		a.ProviderARNs = rep.strList(p, "ProviderARNs", false)
@@ -1175,21 +1140,6 @@ func or(a, b *yaml.Node) *yaml.Node {
 		return a
 	}
 	return b
-}
-
-var (
-	identityHeaderRE = regexp.MustCompile(`^method\.request\.header\.[^\s,]+$`)
-	identitySourceRE = regexp.MustCompile(`^(method\.request\.(header|querystring|multivalueheader|multivaluequerystring)\.[^\s,]+|stageVariables\.[^\s,]+|context\.[^\s,]+)$`)
-)
-
-func splitIdentitySource(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // ---- keys, plans, permissions ---------------------------------------------

@@ -158,8 +158,15 @@ func Load(path string, opts Options) (*apimodel.Model, error) {
 	m := l.model
 	m.Warnings = sortDiags(l.warns)
 	m.Ignored = sortDiags(l.ignored)
+	// The model's own rules run once, on what the template deploys;
+	// every problem is reported together.
+	check := apimodel.Validate
 	if len(l.errs) > 0 {
-		return m, apimodel.Errors(sortDiags(l.errs))
+		check = apimodel.ValidateRules
+	}
+	errs := append(l.errs, check(m)...)
+	if len(errs) > 0 {
+		return m, apimodel.Errors(sortDiags(errs))
 	}
 	return m, nil
 }

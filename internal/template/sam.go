@@ -1479,7 +1479,7 @@ func (l *loader) addGatewayResponses(a *samAPI, gr *yaml.Node, rep reporter) {
 			trep.errorf(resp, "", "Invalid property type '%s' for GatewayResponses. Expected an object of type 'GatewayResponse'.", kindName(resp))
 			continue
 		}
-		if !gatewayResponseTypes[typ] {
+		if !apimodel.IsGatewayResponseType(typ) {
 			trep.errorf(kv[0], "", "unknown gateway response type %q", typ)
 			continue
 		}
