@@ -30,7 +30,7 @@ func ValidateRules(m *Model) Errors {
 }
 
 func validate(m *Model, refs bool) Errors {
-	v := &validator{refs: refs}
+	v := &validator{refs: refs, functions: m.Functions}
 	for _, api := range m.APIs {
 		v.api(api, m)
 	}
@@ -44,8 +44,9 @@ func validate(m *Model, refs bool) Errors {
 }
 
 type validator struct {
-	refs bool // check cross-references too
-	errs []Diagnostic
+	refs      bool // check cross-references too
+	functions map[string]*Function
+	errs      []Diagnostic
 }
 
 func (v *validator) errorf(pos Pos, api *API, path, format string, args ...any) {
@@ -123,6 +124,8 @@ func (v *validator) authorizer(api *API, a *Authorizer) {
 	case v.refs:
 		if a.Function == "" && a.FunctionARN == "" {
 			v.errorf(pos, api, path, "a %s authorizer needs a Lambda function (authorizerUri)", a.Type)
+		} else if a.Function != "" && v.functions != nil && v.functions[a.Function] == nil {
+			v.errorf(pos, api, path, "the authorizer invokes function %s, which the model does not define", a.Function)
 		}
 	}
 }
