@@ -1,15 +1,17 @@
 package server
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"github.com/portcullis-gateway/portcullis/internal/openapi"
 	"github.com/portcullis-gateway/portcullis/internal/template"
+	"go.yaml.in/yaml/v3"
 )
 
 // DefaultFiles are looked for, in order, when no file is named.
@@ -37,13 +39,17 @@ type LoadOptions struct {
 }
 
 // LoadModel reads a SAM/CloudFormation template or an OpenAPI document,
-// telling them apart by their top-level keys.
+// telling them apart by their parsed top-level keys.
 func LoadModel(path string, o LoadOptions) (*apimodel.Model, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	if isOpenAPI(data) {
+	format, err := DetectFormat(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if format == FormatOpenAPI {
 		return openapi.Load(path, openapi.Options{Region: o.Region, AccountID: o.AccountID})
 	}
 	return template.Load(path, template.Options{
@@ -52,13 +58,50 @@ func LoadModel(path string, o LoadOptions) (*apimodel.Model, error) {
 	})
 }
 
-func isOpenAPI(data []byte) bool {
-	for _, key := range [][]byte{[]byte("\nopenapi:"), []byte("\nswagger:"), []byte(`"openapi"`), []byte(`"swagger"`)} {
-		if bytes.Contains(append([]byte("\n"), data...), key) {
-			return !bytes.Contains(data, []byte("Resources")) && !bytes.Contains(data, []byte("AWSTemplateFormatVersion"))
-		}
+// Definition formats.
+const (
+	FormatTemplate = "template" // SAM or CloudFormation
+	FormatOpenAPI  = "openapi"  // OpenAPI 3 or Swagger 2
+)
+
+// DetectFormat tells a template from an OpenAPI document by the keys of
+// the parsed top-level mapping, never by text that happens to appear in it
+// (an OpenAPI description may well mention "Resources"). A template has
+// Resources (CloudFormation's only required section) or
+// AWSTemplateFormatVersion or Transform; an OpenAPI document has openapi or
+// swagger. Anything else is refused with what was found.
+func DetectFormat(path string, data []byte) (string, error) {
+	root, errs := openapi.Parse(data, path)
+	if errs != nil {
+		return "", errs
 	}
-	return false
+	doc := root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		doc = doc.Content[0]
+	}
+	if doc.Kind != yaml.MappingNode {
+		return "", apimodel.Errors{{Pos: apimodel.Pos{File: path, Line: doc.Line, Col: doc.Column},
+			Message: "the file is neither a SAM/CloudFormation template nor an OpenAPI document: its top level is not a mapping"}}
+	}
+	keys := map[string]bool{}
+	var names []string
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		keys[doc.Content[i].Value] = true
+		names = append(names, doc.Content[i].Value)
+	}
+	switch {
+	case keys["Resources"] || keys["AWSTemplateFormatVersion"] || keys["Transform"]:
+		return FormatTemplate, nil
+	case keys["openapi"] || keys["swagger"]:
+		return FormatOpenAPI, nil
+	}
+	slices.Sort(names)
+	found := "no top-level keys"
+	if len(names) > 0 {
+		found = "top-level keys " + strings.Join(names, ", ")
+	}
+	return "", apimodel.Errors{{Pos: apimodel.Pos{File: path, Line: doc.Line, Col: doc.Column},
+		Message: "the file is neither a SAM/CloudFormation template (no Resources) nor an OpenAPI document (no openapi or swagger key): found " + found}}
 }
 
 // Diagnostics returns the loader's errors as a list, or the error itself.
