@@ -248,6 +248,9 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
+	stage := fs.String("stage", "", "check as serve --stage NAME would mount it")
+	envVars := fs.String("env-vars", "", "SAM CLI style JSON file of function environment overrides")
+	configFile := fs.String("config", "", "configuration file, as serve takes it")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -255,7 +258,11 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
-	m, err := server.LoadModel(path, lo)
+	// The same load and compile as serve, without starting anything:
+	// validate exit 0 means serve starts.
+	m, err := server.Check(context.Background(), server.Config{
+		DefinitionPath: path, Load: lo, Stage: *stage, EnvVarsFile: *envVars, ConfigFile: *configFile,
+	})
 	if err != nil {
 		for _, line := range server.Diagnostics(err) {
 			fmt.Fprintln(stderr, line)

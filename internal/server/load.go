@@ -1,16 +1,22 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/authcache"
+	"github.com/portcullis-gateway/portcullis/internal/gateway"
 	"github.com/portcullis-gateway/portcullis/internal/openapi"
+	"github.com/portcullis-gateway/portcullis/internal/telemetry"
 	"github.com/portcullis-gateway/portcullis/internal/template"
+	"github.com/portcullis-gateway/portcullis/internal/throttle"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -115,4 +121,44 @@ func Diagnostics(err error) []string {
 		return out
 	}
 	return []string{err.Error()}
+}
+
+// Check loads the definition and compiles it as New does (the same
+// loader, --config, --stage and compile), without starting any function,
+// listener or shared cache: the `validate` command. A definition Check
+// accepts is one New accepts. The model is returned with its warnings also
+// when the error is not nil, when the loader got that far.
+func Check(ctx context.Context, cfg Config) (*apimodel.Model, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	m, err := LoadModel(cfg.DefinitionPath, cfg.Load)
+	if err != nil {
+		return m, err
+	}
+	if _, err := loadEnv(cfg.EnvVarsFile); err != nil {
+		return m, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: telemetry.NewMetrics(telemetry.MetricsOptions{}), model: m}
+	defer s.Close()
+	// Functions are resolved and wrapped but never invoked: the runtime
+	// behind the dispatcher is left out.
+	s.invoker = &dispatch{log: s.log, region: regionOf(m, cfg.Load.Region)}
+	s.cache = authcache.NewMemory(authcache.MemoryOptions{Metrics: s.metrics})
+	s.limiter = throttle.NewLocal(throttle.LocalOptions{})
+	s.authz, err = loadAuthorization(ctx, cfg.ConfigFile, m, s.log)
+	if err != nil {
+		return m, err
+	}
+	opts := s.gatewayOptions(m)
+	served, err := s.compile(m, opts.Compiler)
+	if err != nil {
+		return m, err
+	}
+	// What compileModel checked is what gateway.New does; building it
+	// proves the two agree.
+	if _, err := gateway.New(served, opts); err != nil {
+		return m, err
+	}
+	return m, nil
 }

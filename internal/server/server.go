@@ -126,7 +126,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.gw, err = gateway.New(m, s.gatewayOptions(m))
+	opts := s.gatewayOptions(m)
+	served, err := s.compile(m, opts.Compiler)
+	if err == nil {
+		s.gw, err = gateway.New(served, opts)
+	}
 	if err != nil {
 		s.Close()
 		return nil, err

@@ -33,7 +33,11 @@ func (s *Server) Reload(ctx context.Context) error {
 	s.invoker = &dispatch{local: local, log: s.log, region: regionOf(m, s.cfg.Load.Region)}
 	opts := s.gatewayOptions(m)
 	s.mu.Unlock()
-	if err := s.gw.Reload(m, opts.Compiler); err != nil {
+	served, err := s.compile(m, opts.Compiler)
+	if err == nil {
+		err = s.gw.Reload(served, opts.Compiler)
+	}
+	if err != nil {
 		s.mu.Lock()
 		s.local, s.invoker = oldLocal, oldInvoker
 		s.mu.Unlock()

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// serveOutcome starts "portcullis serve" on free ports and reports whether
+// it got as far as its banner's admin line (listening), with its standard
+// error. A started gateway is stopped at once.
+func serveOutcome(t *testing.T, args ...string) (started bool, stderr string) {
+	t.Helper()
+	var errBuf bytes.Buffer
+	cmd := exec.Command(portcullisBin(t), append([]string{"serve", "--port", "0", "--admin-addr", "127.0.0.1:0"}, args...)...)
+	cmd.Stderr = &errBuf
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "admin http://") {
+			started = true
+			cmd.Process.Kill()
+			break
+		}
+	}
+	cmd.Wait()
+	return started, errBuf.String()
+}
+
+// TestValidateExit0_IffServeStarts: validate runs the compile serve runs, so
+// its exit status predicts serve (issue 12). Each case is a definition on
+// which the two used to disagree (validate exit 0, serve refusing without a
+// position); now both agree and every refusal is file:line:col.
+func TestValidateExit0_IffServeStarts(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantOK   bool
+		wantDiag string // a line validate's stderr and serve's must hold
+	}{
+		{"stageless API beside a served one", []string{"-t", "testdata/validate-serve/stageless-api.yaml"}, true, ""},
+		{"multivalueheader identity source", []string{"-t", "testdata/validate-serve/multivalue-identity-source.yaml"}, false,
+			`testdata/validate-serve/multivalue-identity-source.yaml:10:5: RestApi: authorizer Authorizer: identity source "method.request.multivalueheader.X-Token": want method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME`},
+		{"no REST API at all", []string{"-t", "testdata/validate-serve/functions-only.yaml"}, false,
+			`testdata/validate-serve/functions-only.yaml: nothing to serve: the definition deploys no REST API; it has 1 function(s) (Worker) that no REST API invokes, an HTTP API event at testdata/validate-serve/functions-only.yaml:13:9 (HTTP APIs are not served), 1 resource(s) Portcullis does not emulate`},
+		{"--stage naming no stage", []string{"-t", quickstart, "--stage", "nope"}, false,
+			`../../examples/quickstart/template.yaml:15:5: UsersApi: the API has no stage "nope" (--stage)`},
+		{"quickstart", []string{"-t", quickstart}, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := runCLI(t, "", "", append([]string{"validate"}, tt.args...)...)
+			started, serveErr := serveOutcome(t, tt.args...)
+			if (v.code == 0) != started {
+				t.Fatalf("validate exit %d but serve started=%t\nvalidate stderr:\n%s\nserve stderr:\n%s", v.code, started, v.stderr, serveErr)
+			}
+			if started != tt.wantOK {
+				t.Fatalf("serve started=%t, want %t; stderr:\n%s", started, tt.wantOK, serveErr)
+			}
+			if tt.wantDiag != "" {
+				if !strings.Contains(v.stderr, tt.wantDiag+"\n") {
+					t.Errorf("validate stderr lacks\n%s\ngot:\n%s", tt.wantDiag, v.stderr)
+				}
+				if !strings.Contains(serveErr, tt.wantDiag+"\n") {
+					t.Errorf("serve stderr lacks\n%s\ngot:\n%s", tt.wantDiag, serveErr)
+				}
+			}
+		})
+	}
+}
