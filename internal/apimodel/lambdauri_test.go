@@ -35,4 +35,3 @@ func TestParseLambdaURI(t *testing.T) {
 		}
 	}
 }
-

@@ -197,7 +197,6 @@ func child(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-
 func (b *builder) build() (*apimodel.API, []apimodel.Diagnostic, apimodel.Errors) {
 	root := b.root
 	if b.apiLogicalID == "" {

@@ -892,7 +892,6 @@ func (l *loader) resourceByID(s *apiState, id string) *apimodel.Resource {
 	return nil
 }
 
-
 // methodResource resolves a Method's ResourceId.
 func (l *loader) methodResource(s *apiState, n *yaml.Node, rep reporter) *apimodel.Resource {
 	if n == nil {
