@@ -260,10 +260,13 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	}
 	// The same load and compile as serve, without starting anything:
 	// validate exit 0 means serve starts.
-	m, err := server.Check(context.Background(), server.Config{
+	m, fnWarnings, err := server.Check(context.Background(), server.Config{
 		DefinitionPath: path, Load: lo, Stage: *stage, EnvVarsFile: *envVars, ConfigFile: *configFile,
 	})
 	if err != nil {
+		for _, w := range fnWarnings {
+			fmt.Fprintf(stderr, "warning: %s\n", w)
+		}
 		for _, line := range server.Diagnostics(err) {
 			fmt.Fprintln(stderr, line)
 		}
@@ -278,7 +281,10 @@ func validate(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "    %s\n", line)
 		}
 	}
-	warnings := append(server.Warnings(m), nil...)
+	warnings := server.Warnings(m)
+	for _, w := range fnWarnings {
+		warnings = append(warnings, w.String())
+	}
 	for _, d := range m.Ignored {
 		fmt.Fprintf(stdout, "ignored: %s\n", d.String())
 	}

@@ -76,3 +76,32 @@ func TestValidateExit0_IffServeStarts(t *testing.T) {
 		})
 	}
 }
+
+// TestFunctionProblems_BeforeTheFirstRequest_WarnThenError: a handler that
+// does not exist is reported by validate and at serve start at WARN (shown
+// with --log-level warn), positioned at the function; the call that then
+// fails is logged at ERROR, not INFO (issue 12).
+func TestFunctionProblems_BeforeTheFirstRequest_WarnThenError(t *testing.T) {
+	const tmpl = "testdata/function-problems/template.yaml"
+	const want = `testdata/function-problems/template.yaml:11:5: Backend: handler function lambda_handler is not defined in `
+	v := runCLI(t, "", "", "validate", "-t", tmpl)
+	if v.code != 0 {
+		t.Fatalf("validate exit %d (a missing handler deploys on AWS):\n%s", v.code, v.stderr)
+	}
+	if !strings.Contains(v.stdout, "warning: "+want) {
+		t.Errorf("validate stdout lacks the warning %q:\n%s", want, v.stdout)
+	}
+	g := startServe(t, "-t", tmpl, "--port", "0", "--admin-addr", "127.0.0.1:0", "--log-level", "warn")
+	r := get(t, g.base+"/items", nil)
+	if r.status != 502 {
+		t.Errorf("status = %d, want 502 (Lambda init failure); body %s", r.status, r.body)
+	}
+	g.stop()
+	logs := g.stderr.String()
+	if !strings.Contains(logs, `level=WARN msg="`+want) {
+		t.Errorf("serve did not warn at start with %q:\n%s", want, logs)
+	}
+	if !strings.Contains(logs, `level=ERROR msg="testdata/function-problems/template.yaml:11:5: function Backend cannot start: `) {
+		t.Errorf("the failed call is not logged at ERROR:\n%s", logs)
+	}
+}

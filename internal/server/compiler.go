@@ -14,6 +14,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/authorizer"
 	"github.com/portcullis-gateway/portcullis/internal/cognito"
 	"github.com/portcullis-gateway/portcullis/internal/config"
+	"github.com/portcullis-gateway/portcullis/internal/function"
 	"github.com/portcullis-gateway/portcullis/internal/gateway"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/integration"
@@ -364,11 +365,51 @@ func apiNames(apis []*apimodel.API) []string {
 	return out
 }
 
-// compile checks that m compiles (compileModel) and returns the model the
-// gateway serves.
-func (s *Server) compile(m *apimodel.Model, comp gateway.Compiler) (*apimodel.Model, error) {
-	if errs := compileModel(m, comp, s.cfg.Stage, s.cfg.DefinitionPath); errs != nil {
-		return nil, errs
+// compile checks that m compiles (compileModel) and that the functions its
+// APIs invoke can run (functionProblems), and returns the model the gateway
+// serves with the function warnings.
+func (s *Server) compile(m *apimodel.Model, comp gateway.Compiler) (*apimodel.Model, []apimodel.Diagnostic, error) {
+	errs := compileModel(m, comp, s.cfg.Stage, s.cfg.DefinitionPath)
+	served := servedModel(m)
+	warns, fatal := functionProblems(served, function.CheckOptions{})
+	if errs = append(errs, fatal...); len(errs) > 0 {
+		return nil, warns, errs
 	}
-	return servedModel(m), nil
+	return served, warns, nil
+}
+
+// functionProblems checks, before the first request, every local function
+// the served APIs invoke (integrations and authorizers): runtime, handler
+// module and function, interpreter presence and version (issue 12). Each
+// problem is positioned at the function's declaration.
+func functionProblems(m *apimodel.Model, o function.CheckOptions) (warns []apimodel.Diagnostic, errs apimodel.Errors) {
+	used := map[string]bool{}
+	for _, a := range m.APIs {
+		for _, az := range a.Authorizers {
+			used[az.Function] = true
+		}
+		for _, r := range a.Resources {
+			for _, me := range r.Methods {
+				if in := me.Integration; in != nil && in.Type == apimodel.IntegrationAWSProxy {
+					used[in.Function] = true
+				}
+			}
+		}
+	}
+	ch := function.NewChecker(o)
+	for _, id := range slices.Sorted(maps.Keys(used)) {
+		fn := m.Functions[id]
+		if fn == nil {
+			continue
+		}
+		for _, p := range ch.Check(fn) {
+			d := apimodel.Diagnostic{Pos: fn.Pos, LogicalID: fn.LogicalID, Message: p.Message}
+			if p.Fatal {
+				errs = append(errs, d)
+			} else {
+				warns = append(warns, d)
+			}
+		}
+	}
+	return warns, errs
 }

@@ -127,17 +127,19 @@ func Diagnostics(err error) []string {
 // loader, --config, --stage and compile), without starting any function,
 // listener or shared cache: the `validate` command. A definition Check
 // accepts is one New accepts. The model is returned with its warnings also
-// when the error is not nil, when the loader got that far.
-func Check(ctx context.Context, cfg Config) (*apimodel.Model, error) {
+// when the error is not nil, when the loader got that far, and with the
+// problems of its functions that do not stop serving (serve logs them at
+// WARN).
+func Check(ctx context.Context, cfg Config) (*apimodel.Model, []apimodel.Diagnostic, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	m, err := LoadModel(cfg.DefinitionPath, cfg.Load)
 	if err != nil {
-		return m, err
+		return m, nil, err
 	}
 	if _, err := loadEnv(cfg.EnvVarsFile); err != nil {
-		return m, err
+		return m, nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, metrics: telemetry.NewMetrics(telemetry.MetricsOptions{}), model: m}
 	defer s.Close()
@@ -148,17 +150,17 @@ func Check(ctx context.Context, cfg Config) (*apimodel.Model, error) {
 	s.limiter = throttle.NewLocal(throttle.LocalOptions{})
 	s.authz, err = loadAuthorization(ctx, cfg.ConfigFile, m, s.log)
 	if err != nil {
-		return m, err
+		return m, nil, err
 	}
 	opts := s.gatewayOptions(m)
-	served, err := s.compile(m, opts.Compiler)
+	served, warns, err := s.compile(m, opts.Compiler)
 	if err != nil {
-		return m, err
+		return m, warns, err
 	}
 	// What compileModel checked is what gateway.New does; building it
 	// proves the two agree.
 	if _, err := gateway.New(served, opts); err != nil {
-		return m, err
+		return m, warns, err
 	}
-	return m, nil
+	return m, warns, nil
 }

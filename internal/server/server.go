@@ -127,7 +127,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	opts := s.gatewayOptions(m)
-	served, err := s.compile(m, opts.Compiler)
+	served, warns, err := s.compile(m, opts.Compiler)
+	for _, w := range warns {
+		s.log.Warn(w.String())
+	}
 	if err == nil {
 		s.gw, err = gateway.New(served, opts)
 	}

@@ -33,7 +33,10 @@ func (s *Server) Reload(ctx context.Context) error {
 	s.invoker = &dispatch{local: local, log: s.log, region: regionOf(m, s.cfg.Load.Region)}
 	opts := s.gatewayOptions(m)
 	s.mu.Unlock()
-	served, err := s.compile(m, opts.Compiler)
+	served, warns, err := s.compile(m, opts.Compiler)
+	for _, w := range warns {
+		s.log.Warn(w.String())
+	}
 	if err == nil {
 		err = s.gw.Reload(served, opts.Compiler)
 	}
