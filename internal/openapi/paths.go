@@ -81,6 +81,13 @@ func (b *builder) resourcePath(key string, at *yaml.Node, path string) (*apimode
 		rn.res.Pos = b.pos(at)
 		return rn.res, true
 	}
+	// API Gateway's importer drops a trailing slash: SAM copies an event
+	// Path of "/bar/" into the definition as is, and the deployed
+	// resource is /bar (aws/serverless-application-model#665, whose fix
+	// #763 strips the slash from the permission's SourceArn to match).
+	if len(key) > 1 && strings.HasSuffix(key, "/") && !strings.HasSuffix(key, "//") {
+		key = strings.TrimSuffix(key, "/")
+	}
 	// The path grammar and the one-variable-per-parent rule are the
 	// model's (apimodel.CheckPath, apimodel.Validate).
 	if err := apimodel.CheckPath(key); err != nil {

@@ -131,6 +131,15 @@ func (b *builder) security(n *yaml.Node, path string) *requirement {
 		for _, p := range ps {
 			ppath := join(ipath, p.key)
 			s := b.schemes[p.key]
+			if s == nil && p.key == "NONE" {
+				// SAM writes {NONE: []} for a method whose Auth.Authorizer
+				// is NONE under a DefaultAuthorizer and never declares the
+				// scheme; API Gateway imports it as no authorizer
+				// (aws/serverless-application-model
+				// tests/translator/output/api_with_auth_all_maximum.json,
+				// "/any/noauth": security [{NONE: []}, {api_key: []}]).
+				continue
+			}
 			if s == nil {
 				b.errorf(p.keyNode, ppath, "security scheme %q is not defined", p.key)
 				return nil

@@ -257,18 +257,27 @@ func (l *loader) samFunction(r *resource) {
 		image = true
 	}
 	switch {
-	case inlineSet && uri != nil && !(failed(p, "InlineCode") && isErr(uri)):
-		rep.errorf(uri, "CodeUri", "Only one of 'InlineCode' or 'CodeUri' can be set.")
 	case hasInline:
+		// SAM deploys InlineCode when both are set: its translator raises
+		// "Only one of 'InlineCode' or 'CodeUri' can be set." only when
+		// neither is, and otherwise picks InlineCode before CodeUri
+		// (samtranslator/model/sam_resources.py, SamFunction._construct_code_dict).
 		f.InlineCode = inline
+		if uri != nil {
+			rep.warnf(uri, "CodeUri", "ignored: InlineCode is set, and SAM deploys InlineCode when both are")
+		}
+	case inlineSet:
 	case uri != nil && !isErr(uri):
 		if uri.Kind == yaml.ScalarNode {
 			f.CodeDir = l.codeDir(uri.Value, uri, rep.at("CodeUri"))
 		} else {
 			rep.warnf(uri, "CodeUri", "not emulated: code in S3 cannot be run locally; give CodeUri the local directory")
 		}
-	case !image && uri == nil && !inlineSet:
-		rep.errorf(r.Node, "CodeUri", "Either 'InlineCode' or 'CodeUri' must be set.")
+	case !image && uri == nil:
+		// SAM CLI runs and packages a function without CodeUri from the
+		// template's own directory (aws/aws-sam-cli#140: the code is found
+		// relative to the template, not the working directory).
+		f.CodeDir = l.dir
 	}
 	if !image {
 		if f.Runtime == "" && !failed(p, "Runtime") {
