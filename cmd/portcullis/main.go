@@ -196,6 +196,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
+	lo.StageName = *stage
 	var prefixes []netip.Prefix
 	for _, s := range strings.Split(*trusted, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -258,6 +259,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
+	lo.StageName = *stage
 	// The same load and compile as serve, without starting anything:
 	// validate exit 0 means serve starts.
 	m, fnWarnings, err := server.Check(context.Background(), server.Config{

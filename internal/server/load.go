@@ -42,6 +42,10 @@ type LoadOptions struct {
 	StackName          string
 	ParameterOverrides map[string]string
 	Imports            map[string]string
+	// StageName names the one stage of a bare OpenAPI document (serve
+	// --stage); "" means openapi.DefaultStageName. Templates name their
+	// own stages.
+	StageName string
 }
 
 // LoadModel reads a SAM/CloudFormation template or an OpenAPI document,
@@ -56,7 +60,7 @@ func LoadModel(path string, o LoadOptions) (*apimodel.Model, error) {
 		return nil, err
 	}
 	if format == FormatOpenAPI {
-		return openapi.Load(path, openapi.Options{Region: o.Region, AccountID: o.AccountID})
+		return openapi.Load(path, openapi.Options{Region: o.Region, AccountID: o.AccountID, StageName: o.StageName})
 	}
 	return template.Load(path, template.Options{
 		Region: o.Region, AccountID: o.AccountID, StackName: o.StackName,
