@@ -20,19 +20,36 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// DefaultFiles are looked for, in order, when no file is named.
+// defaultFiles are looked for, in order, when no file is named.
 var defaultFiles = []string{"template.yaml", "template.yml", "template.json", "openapi.yaml"}
 
-// FindDefinition returns the definition file in dir, as sam and our users
-// expect: template.yaml, template.yml, template.json, then openapi.yaml.
+// samBuildTemplate is what `sam build` writes; SAM CLI's local commands
+// prefer it to the source template, whose CodeUri point at unbuilt code.
+var samBuildTemplate = filepath.Join(".aws-sam", "build", "template.yaml")
+
+// FindDefinition returns the definition file in dir as SAM CLI and CDK
+// users expect: the `sam build` output .aws-sam/build/template.yaml when
+// there is one, else template.yaml, template.yml, template.json,
+// openapi.yaml, else the one stack template of a CDK cdk.out directory.
 func FindDefinition(dir string) (string, error) {
-	for _, f := range defaultFiles {
+	for _, f := range append([]string{samBuildTemplate}, defaultFiles...) {
 		p := filepath.Join(dir, f)
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("no template.yaml, template.yml, template.json or openapi.yaml in %s (name one with -t)", dir)
+	stacks, _ := filepath.Glob(filepath.Join(dir, "cdk.out", "*.template.json"))
+	switch len(stacks) {
+	case 0:
+	case 1:
+		return stacks[0], nil
+	default:
+		for i, s := range stacks {
+			stacks[i] = filepath.Base(s)
+		}
+		return "", fmt.Errorf("cdk.out holds %d stack templates (%s); name one with -t", len(stacks), strings.Join(stacks, ", "))
+	}
+	return "", fmt.Errorf("no .aws-sam/build/template.yaml, template.yaml, template.yml, template.json, openapi.yaml or cdk.out/*.template.json in %s (name one with -t)", dir)
 }
 
 // LoadOptions are the deployment inputs of a definition.

@@ -84,3 +84,47 @@ paths:
 		t.Fatalf("LoadModel did not deploy /items: %+v", m.APIs)
 	}
 }
+
+// Without -t the definition is found as SAM CLI and the CDK leave it
+// (issue 12): sam build's .aws-sam/build/template.yaml first (SAM CLI's
+// local commands prefer the built template), then the source template
+// names, then the single stack template of cdk.out.
+func TestFindDefinition_SAMBuildAndCDKLayouts(t *testing.T) {
+	tests := []struct {
+		name    string
+		files   []string
+		want    string
+		wantErr string
+	}{
+		{"template.yaml", []string{"template.yaml", "openapi.yaml"}, "template.yaml", ""},
+		{"sam build output preferred", []string{"template.yaml", ".aws-sam/build/template.yaml"}, ".aws-sam/build/template.yaml", ""},
+		{"openapi.yaml", []string{"openapi.yaml"}, "openapi.yaml", ""},
+		{"one CDK stack", []string{"cdk.out/Stack.template.json", "cdk.out/manifest.json"}, "cdk.out/Stack.template.json", ""},
+		{"two CDK stacks", []string{"cdk.out/A.template.json", "cdk.out/B.template.json"}, "", "cdk.out holds 2 stack templates (A.template.json, B.template.json); name one with -t"},
+		{"nothing", nil, "", "no .aws-sam/build/template.yaml, template.yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range tt.files {
+				p := filepath.Join(dir, f)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte("{}"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := FindDefinition(dir)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("FindDefinition error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != filepath.Join(dir, tt.want) {
+				t.Fatalf("FindDefinition = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}

@@ -212,6 +212,11 @@ func (l *loader) lambdaFunction(r *resource) {
 				f.InlineCode = zip
 			} else if get(code, "ImageUri") != nil {
 				crep.warnf(code, "ImageUri", "not emulated: container image functions are not run")
+			} else if dir, ok := cdkAsset(r); ok {
+				// A CDK-synthesised function names its staged asset
+				// directory, relative to cdk.out, in its metadata; the S3
+				// location is where cdk deploy would upload it.
+				f.CodeDir = l.codeDir(dir, get(get(r.Node, "Metadata"), "aws:asset:path"), rep.at("Code"))
 			} else if get(code, "S3Bucket") != nil {
 				crep.warnf(code, "S3Bucket", "not emulated: code in S3 cannot be run locally; give Code a local path")
 			}
@@ -222,6 +227,18 @@ func (l *loader) lambdaFunction(r *resource) {
 		rep.errorf(r.Node, "Code", "a function needs Code")
 	}
 	l.model.Functions[r.ID] = f
+}
+
+// cdkAsset returns the asset directory of a function synthesised by the
+// CDK: Metadata "aws:asset:path" (relative to cdk.out, where the template
+// lives) for the property "aws:asset:property": Code.
+func cdkAsset(r *resource) (string, bool) {
+	md := get(r.Node, "Metadata")
+	path, prop := get(md, "aws:asset:path"), get(md, "aws:asset:property")
+	if path == nil || path.Kind != yaml.ScalarNode || path.Value == "" || prop == nil || prop.Value != "Code" {
+		return "", false
+	}
+	return path.Value, true
 }
 
 // newFunction reads what AWS::Lambda::Function and AWS::Serverless::Function
