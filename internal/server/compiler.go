@@ -253,11 +253,17 @@ func (a *authorization) close() {
 // one that serve compiles, and a compile error always says file:line:col.
 func compileModel(m *apimodel.Model, comp gateway.Compiler, mountStage, file string) apimodel.Errors {
 	var errs apimodel.Errors
+	// A problem of the whole API (its resource policy, say) surfaces at
+	// every method's compile; it is reported once, at the first.
+	seen := map[string]bool{}
 	add := func(pos apimodel.Pos, api *apimodel.API, path string, err error) {
-		errs = append(errs, apimodel.Diagnostic{Pos: pos, LogicalID: api.LogicalID, Path: path, Message: err.Error()})
+		if key := api.LogicalID + "\x00" + err.Error(); !seen[key] {
+			seen[key] = true
+			errs = append(errs, apimodel.Diagnostic{Pos: pos, LogicalID: api.LogicalID, Path: path, Message: err.Error()})
+		}
 	}
 	if served := servedModel(m); len(served.APIs) == 0 {
-		return apimodel.Errors{{Pos: apimodel.Pos{File: file}, Message: nothingToServe(m)}}
+		return apimodel.Errors{{Pos: apimodel.Pos{File: file, Line: 1, Col: 1}, Message: nothingToServe(m)}}
 	}
 	upstream := integration.NewUpstream()
 	for _, a := range m.APIs {

@@ -487,6 +487,11 @@ func (l *loader) apiEvent(fn *resource, name string, ev *yaml.Node, rep reporter
 		switch {
 		case ok && apis[sr.LogicalID] != nil:
 			a = apis[sr.LogicalID]
+		case !ok && idN.Kind == yaml.ScalarNode && apis[idN.Value] != nil:
+			// SAM also takes the API's logical id as a plain string:
+			// tests/translator/input/api_request_model.yaml writes
+			// RestApiId: HtmlApi, and its output adds GET / to HtmlApi.
+			a = apis[idN.Value]
 		case ok && l.typeOf(sr.LogicalID) == "AWS::ApiGateway::RestApi":
 			prep.warnf(idN, "RestApiId", "SAM adds no route to an AWS::ApiGateway::RestApi; declare %s %s in that API", strings.ToUpper(method), path)
 			l.model.Functions[fn.ID].HasAPIGatewayPermission = true
