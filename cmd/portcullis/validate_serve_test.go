@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -103,5 +105,56 @@ func TestFunctionProblems_BeforeTheFirstRequest_WarnThenError(t *testing.T) {
 	}
 	if !strings.Contains(logs, `level=ERROR msg="testdata/function-problems/template.yaml:11:5: function Backend cannot start: `) {
 		t.Errorf("the failed call is not logged at ERROR:\n%s", logs)
+	}
+}
+
+// TestSAMConfig_ParametersPerConfigEnv: samconfig.toml in the project
+// directory supplies what sam local start-api would take from it, per
+// --config-env; the command line still wins.
+func TestSAMConfig_ParametersPerConfigEnv(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("template.yaml", `Transform: AWS::Serverless-2016-10-31
+Parameters:
+  StageName: {Type: String}
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: !Ref StageName, OpenApiVersion: 3.0.1}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: index.handler
+      InlineCode: "def handler(e, c): return {'statusCode': 200}"
+      Events:
+        Get: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /x, Method: get}}
+`)
+	write("samconfig.toml", `version = 0.1
+[dev.local_start_api.parameters]
+parameter_overrides = "StageName=dev-1"
+[prod.local_start_api.parameters]
+parameter_overrides = ["StageName=prod"]
+`)
+	for _, tt := range []struct {
+		args      []string
+		code      int
+		want      string
+		wantInErr string
+	}{
+		{[]string{"validate", "--config-env", "dev"}, 0, "  stage dev-1\n", ""},
+		{[]string{"validate", "--config-env", "prod"}, 0, "  stage prod\n", ""},
+		{[]string{"validate", "--config-env", "prod", "--parameter-overrides", "StageName=cli"}, 0, "  stage cli\n", ""},
+		{[]string{"validate"}, 1, "", "parameter StageName has no value"},
+		{[]string{"validate", "--config-env", "qa"}, 2, "", "no [qa] environment (--config-env)"},
+	} {
+		res := runCLI(t, dir, "", tt.args...)
+		if res.code != tt.code || !strings.Contains(res.stdout, tt.want) || !strings.Contains(res.stderr, tt.wantInErr) {
+			t.Errorf("portcullis %s: exit %d, stdout %q, stderr %q; want exit %d with %q / %q", strings.Join(tt.args, " "), res.code, res.stdout, res.stderr, tt.code, tt.want, tt.wantInErr)
+		}
 	}
 }
