@@ -2,15 +2,15 @@ package openapi
 
 import (
 	"bytes"
+	"errors"
 	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/yamlnode"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -93,42 +93,29 @@ func Load(path string, opts Options) (*apimodel.Model, error) {
 	return m, nil
 }
 
-// Parse decodes a YAML or JSON document into a node tree. A document whose
-// first character is '{' is read as JSON.
+// Parse decodes a YAML or JSON document into a node tree (yamlnode.Parse),
+// with a syntax error as a positioned diagnostic.
 func Parse(data []byte, file string) (*yaml.Node, apimodel.Errors) {
-	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) > 0 && trimmed[0] == '{' {
-		n, err := parseJSON(data)
-		if err != nil {
-			se, _ := err.(*syntaxError)
-			d := apimodel.Diagnostic{Pos: apimodel.Pos{File: file}, Message: "invalid JSON: " + err.Error()}
-			if se != nil {
-				d.Pos.Line, d.Pos.Col, d.Message = se.line, se.col, "invalid JSON: "+se.msg
+	n, err := yamlnode.Parse(data)
+	if err != nil {
+		d := apimodel.Diagnostic{Pos: apimodel.Pos{File: file}, Message: err.Error()}
+		var se *yamlnode.SyntaxError
+		if errors.As(err, &se) {
+			d.Pos.Line, d.Pos.Col, d.Message = se.Line, se.Col, se.Msg
+			if se.Line > 0 && se.Col == 0 {
+				d.Pos.Col = 1
 			}
-			return nil, apimodel.Errors{d}
+			if se.Msg != "the document is empty" {
+				lang := "YAML"
+				if t := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
+					lang = "JSON"
+				}
+				d.Message = "invalid " + lang + ": " + se.Msg
+			}
 		}
-		return n, nil
+		return nil, apimodel.Errors{d}
 	}
-	var n yaml.Node
-	if err := yaml.Unmarshal(data, &n); err != nil {
-		return nil, apimodel.Errors{yamlError(file, err)}
-	}
-	if n.Kind == 0 {
-		return nil, apimodel.Errors{{Pos: apimodel.Pos{File: file}, Message: "the document is empty"}}
-	}
-	return &n, nil
-}
-
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-func yamlError(file string, err error) apimodel.Diagnostic {
-	d := apimodel.Diagnostic{Pos: apimodel.Pos{File: file}, Message: "invalid YAML: " + err.Error()}
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		d.Pos.Line, _ = strconv.Atoi(m[1])
-		d.Pos.Col = 1
-		d.Message = "invalid YAML: " + m[2]
-	}
-	return d
+	return n, nil
 }
 
 // BuildAPI turns a document tree (a standalone document, or a template's

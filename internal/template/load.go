@@ -146,8 +146,8 @@ func Load(path string, opts Options) (*apimodel.Model, error) {
 	root, err := l.parse(path, data)
 	if err != nil {
 		pe := err.(*parseError)
-		pos := apimodel.Pos{File: path, Line: pe.line}
-		if pe.line > 0 {
+		pos := apimodel.Pos{File: path, Line: pe.line, Col: pe.col}
+		if pe.line > 0 && pe.col == 0 {
 			pos.Col = 1
 		}
 		return nil, apimodel.Errors{{Pos: pos, Message: pe.msg}}
@@ -169,27 +169,6 @@ func Load(path string, opts Options) (*apimodel.Model, error) {
 		return m, apimodel.Errors(sortDiags(errs))
 	}
 	return m, nil
-}
-
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
-
-func yamlErrLine(err error) int {
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
-	return 0
-}
-
-// yamlErrText drops the "yaml: line N:" prefix, which the position says.
-func yamlErrText(err error) string {
-	s := strings.TrimPrefix(err.Error(), "yaml: ")
-	if rest, ok := strings.CutPrefix(s, "line "); ok {
-		if _, after, found := strings.Cut(rest, ": "); found {
-			return after
-		}
-	}
-	return s
 }
 
 func sortDiags(d []apimodel.Diagnostic) []apimodel.Diagnostic {
