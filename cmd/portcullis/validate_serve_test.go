@@ -158,3 +158,47 @@ parameter_overrides = ["StageName=prod"]
 		}
 	}
 }
+
+// TestServe_IgnoredResources_LoggedAtWarn: what serve does not emulate (a
+// custom domain here) is named at WARN at start, as validate lists it, so
+// nothing the template holds is dropped silently.
+func TestServe_IgnoredResources_LoggedAtWarn(t *testing.T) {
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, "template.yaml")
+	if err := os.WriteFile(tmpl, []byte(`Transform: AWS::Serverless-2016-10-31
+Resources:
+  Domain:
+    Type: AWS::ApiGateway::DomainName
+    Properties: {DomainName: api.example.com, RegionalCertificateArn: arn:aws:acm:us-east-1:123456789012:certificate/x}
+  Mapping:
+    Type: AWS::ApiGateway::BasePathMapping
+    Properties: {DomainName: !Ref Domain, RestApiId: !Ref Api, Stage: prod, BasePath: v1}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: prod, OpenApiVersion: 3.0.1}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: index.handler
+      InlineCode: "def handler(e, c): return {'statusCode': 200}"
+      Events:
+        Get: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /x, Method: get}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v := runCLI(t, "", "", "validate", "-t", tmpl)
+	if v.code != 0 || !strings.Contains(v.stdout, "ignored: "+tmpl+":4:11: Domain: Type: AWS::ApiGateway::DomainName is not emulated") {
+		t.Fatalf("validate exit %d, stdout:\n%s\nstderr:\n%s", v.code, v.stdout, v.stderr)
+	}
+	g := startServe(t, "-t", tmpl, "--port", "0", "--admin-addr", "127.0.0.1:0", "--log-level", "warn")
+	g.stop()
+	for _, want := range []string{
+		`level=WARN msg="ignored: ` + tmpl + `:4:11: Domain: Type: AWS::ApiGateway::DomainName is not emulated"`,
+		`level=WARN msg="ignored: ` + tmpl + `:7:11: Mapping: Type: AWS::ApiGateway::BasePathMapping is not emulated"`,
+	} {
+		if !strings.Contains(g.stderr.String(), want) {
+			t.Errorf("serve log lacks %s:\n%s", want, g.stderr)
+		}
+	}
+}

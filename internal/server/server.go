@@ -93,6 +93,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	for _, w := range m.Warnings {
 		s.log.Warn(w.String())
 	}
+	// What the definition holds but Portcullis does not emulate (custom
+	// domains, other services' resources) is never dropped silently.
+	for _, d := range m.Ignored {
+		s.log.Warn("ignored: " + d.String())
+	}
 	s.model = m
 	env, err := loadEnv(cfg.EnvVarsFile)
 	if err != nil {
