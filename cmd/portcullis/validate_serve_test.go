@@ -52,7 +52,7 @@ func TestValidateExit0_IffServeStarts(t *testing.T) {
 		{"multivalueheader identity source", []string{"-t", "testdata/validate-serve/multivalue-identity-source.yaml"}, false,
 			`testdata/validate-serve/multivalue-identity-source.yaml:10:5: RestApi: authorizer Authorizer: identity source "method.request.multivalueheader.X-Token": want method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME`},
 		{"no REST API at all", []string{"-t", "testdata/validate-serve/functions-only.yaml"}, false,
-			`testdata/validate-serve/functions-only.yaml: nothing to serve: the definition deploys no REST API; it has 1 function(s) (Worker) that no REST API invokes, an HTTP API event at testdata/validate-serve/functions-only.yaml:13:9 (HTTP APIs are not served), 1 resource(s) Portcullis does not emulate`},
+			`testdata/validate-serve/functions-only.yaml:1:1: nothing to serve: the definition deploys no REST API; it has 1 function(s) (Worker) that no REST API invokes, an HTTP API event at testdata/validate-serve/functions-only.yaml:13:9 (HTTP APIs are not served), 1 resource(s) Portcullis does not emulate`},
 		{"--stage naming no stage", []string{"-t", quickstart, "--stage", "nope"}, false,
 			`../../examples/quickstart/template.yaml:15:5: UsersApi: the API has no stage "nope" (--stage)`},
 		{"quickstart", []string{"-t", quickstart}, true, ""},
