@@ -145,6 +145,7 @@ func (l *loader) build() {
 func handledType(t string) bool {
 	switch t {
 	case "AWS::Serverless::Function", "AWS::Serverless::Api", "AWS::Lambda::Function", "AWS::Lambda::Permission",
+		"AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion",
 		"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy",
 		"AWS::ApiGateway::RestApi", "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method",
 		"AWS::ApiGateway::Authorizer", "AWS::ApiGateway::GatewayResponse", "AWS::ApiGateway::Deployment",
@@ -185,12 +186,11 @@ func (l *loader) finish() {
 // ---- functions ----------------------------------------------------------
 
 var lambdaFunctionSpec = propSpec{
-	handled: []string{"FunctionName", "Handler", "Runtime", "Code", "Environment", "Timeout", "MemorySize"},
+	handled: []string{"FunctionName", "Handler", "Runtime", "Code", "Environment", "Timeout", "MemorySize", "Layers"},
 	inert: []string{"Role", "Description", "Tags", "Architectures", "TracingConfig", "VpcConfig", "KmsKeyArn",
 		"ReservedConcurrentExecutions", "DeadLetterConfig", "EphemeralStorage", "LoggingConfig", "FileSystemConfigs",
 		"SnapStart", "RuntimeManagementConfig", "CodeSigningConfigArn", "RecursiveLoop"},
 	warn: map[string]string{
-		"Layers":      "layers are not mounted; code that imports from a layer fails",
 		"PackageType": "container image functions are not run",
 		"ImageConfig": "container image functions are not run",
 	},
@@ -273,7 +273,51 @@ func (l *loader) newFunction(r *resource, rep reporter) *apimodel.Function {
 		}
 		f.Environment = erep.strMap(env, "Variables")
 	}
+	f.LayerDirs = l.layerDirs(get(p, "Layers"), rep.at("Layers"))
 	return f
+}
+
+// layerDirs resolves a function's Layers to local directories: an
+// AWS::Serverless::LayerVersion with a local ContentUri, or an
+// AWS::Lambda::LayerVersion whose Content is a local path. A layer given
+// by ARN or kept in S3 cannot be mounted; the function runs without it and
+// the warning says so.
+func (l *loader) layerDirs(n *yaml.Node, rep reporter) []string {
+	if n == nil || isNull(n) || isErr(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		rep.errorf(n, "", "must be a list, not %s", kindName(n))
+		return nil
+	}
+	var out []string
+	for i, it := range n.Content {
+		irep := rep.at("[" + strconv.Itoa(i) + "]")
+		sr, ok := l.sym[it]
+		r := l.byID[sr.LogicalID]
+		if !ok || r == nil {
+			irep.warnf(it, "", "not emulated: layer %s is not in the template and cannot be mounted; code that imports from it fails", it.Value)
+			continue
+		}
+		var content *yaml.Node
+		switch r.Type {
+		case "AWS::Serverless::LayerVersion":
+			content = get(r.Props, "ContentUri")
+		case "AWS::Lambda::LayerVersion":
+			content = get(r.Props, "Content")
+		default:
+			irep.errorf(it, "", "refers to %s, a %s, not a layer", sr.LogicalID, r.Type)
+			continue
+		}
+		if content == nil || content.Kind != yaml.ScalarNode || strings.HasPrefix(content.Value, "s3://") {
+			irep.warnf(it, "", "not emulated: the content of layer %s is not a local directory; code that imports from it fails", sr.LogicalID)
+			continue
+		}
+		if dir := l.codeDir(content.Value, content, reporter{l: l, id: sr.LogicalID, pfx: "Properties.ContentUri"}); dir != "" {
+			out = append(out, dir)
+		}
+	}
+	return out
 }
 
 func (l *loader) codeDir(uri string, n *yaml.Node, rep reporter) string {

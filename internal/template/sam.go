@@ -40,14 +40,13 @@ var (
 )
 
 var samFunctionSpec = propSpec{
-	handled: []string{"Handler", "Runtime", "CodeUri", "InlineCode", "Environment", "Timeout", "MemorySize", "FunctionName", "Events"},
+	handled: []string{"Handler", "Runtime", "CodeUri", "InlineCode", "Environment", "Timeout", "MemorySize", "FunctionName", "Events", "Layers"},
 	inert: []string{"Description", "Policies", "Role", "Tags", "Architectures", "Tracing", "VpcConfig", "DeadLetterQueue",
 		"ReservedConcurrentExecutions", "ProvisionedConcurrencyConfig", "AutoPublishAlias", "AutoPublishAliasAllProperties",
 		"AutoPublishCodeSha256", "DeploymentPreference", "KmsKeyArn", "PermissionsBoundary", "AssumeRolePolicyDocument",
 		"EventInvokeConfig", "FileSystemConfigs", "LoggingConfig", "RecursiveLoop", "SnapStart", "RuntimeManagementConfig",
 		"PropagateTags", "CodeSigningConfigArn", "EphemeralStorage", "VersionDescription", "VersionDeletionPolicy", "RolePath"},
 	warn: map[string]string{
-		"Layers":            "layers are not mounted; code that imports from a layer fails",
 		"PackageType":       "container image functions are not run",
 		"ImageUri":          "container image functions are not run",
 		"ImageConfig":       "container image functions are not run",
