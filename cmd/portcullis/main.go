@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -83,6 +84,10 @@ type common struct {
 	imports   string
 	logFormat string
 	logLevel  string
+	// samconfig.toml (SAM CLI's --config-file and --config-env).
+	configFile string
+	configEnv  string
+	samEnvVars string // env_vars from samconfig.toml, for serve
 }
 
 type multiFlag []string
@@ -100,6 +105,41 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.imports, "imports", "", "JSON file of exports for Fn::ImportValue ({\"Name\": \"value\"})")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.configFile, "config-file", "", "SAM CLI samconfig.toml (default: ./samconfig.toml when present)")
+	fs.StringVar(&c.configEnv, "config-env", "default", "environment of the samconfig.toml to read")
+}
+
+// applySAMConfig fills what the command line left unset from
+// samconfig.toml's [ENV.global.parameters] and
+// [ENV.local_start_api.parameters], as sam local start-api does.
+func (c *common) applySAMConfig() error {
+	path, optional := c.configFile, false
+	if path == "" {
+		path, optional = server.DefaultSAMConfig, true
+	}
+	sc, err := server.LoadSAMConfig(path, c.configEnv, optional)
+	if err != nil {
+		return err
+	}
+	if c.template == "" && sc.Template != "" {
+		c.template = sc.Template
+		if !filepath.IsAbs(c.template) {
+			c.template = filepath.Join(filepath.Dir(path), c.template)
+		}
+	}
+	if len(c.overrides) == 0 {
+		for _, o := range sc.ParameterOverrides {
+			c.overrides.Set(o)
+		}
+	}
+	if c.region == "" {
+		c.region = sc.Region
+	}
+	if c.stackName == "" {
+		c.stackName = sc.StackName
+	}
+	c.samEnvVars = sc.EnvVars
+	return nil
 }
 
 func (c *common) loadOptions() (server.LoadOptions, error) {
@@ -124,6 +164,10 @@ func (c *common) loadOptions() (server.LoadOptions, error) {
 // resolve finds the definition file and its deployment inputs, reporting a
 // failure on stderr with the exit code to return (0 when all is well).
 func (c *common) resolve(stderr io.Writer) (string, server.LoadOptions, int) {
+	if err := c.applySAMConfig(); err != nil {
+		fmt.Fprintln(stderr, "portcullis:", err)
+		return "", server.LoadOptions{}, 2
+	}
 	path, err := c.definition()
 	if err != nil {
 		fmt.Fprintln(stderr, "portcullis:", err)
@@ -218,6 +262,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
+	lo.StageName = *stage
+	if *envVars == "" {
+		*envVars = c.samEnvVars
+	}
 	var prefixes []netip.Prefix
 	for _, s := range strings.Split(*trusted, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -271,6 +319,9 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
+	stage := fs.String("stage", "", "check as serve --stage NAME would mount it")
+	envVars := fs.String("env-vars", "", "SAM CLI style JSON file of function environment overrides")
+	configFile := fs.String("config", "", "configuration file, as serve takes it")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -278,8 +329,16 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
-	m, err := server.LoadModel(path, lo)
+	lo.StageName = *stage
+	// The same load and compile as serve, without starting anything:
+	// validate exit 0 means serve starts.
+	m, fnWarnings, err := server.Check(context.Background(), server.Config{
+		DefinitionPath: path, Load: lo, Stage: *stage, EnvVarsFile: *envVars, ConfigFile: *configFile,
+	})
 	if err != nil {
+		for _, w := range fnWarnings {
+			fmt.Fprintf(stderr, "warning: %s\n", w)
+		}
 		for _, line := range server.Diagnostics(err) {
 			fmt.Fprintln(stderr, line)
 		}
@@ -294,7 +353,10 @@ func validate(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "    %s\n", line)
 		}
 	}
-	warnings := append(server.Warnings(m), nil...)
+	warnings := server.Warnings(m)
+	for _, w := range fnWarnings {
+		warnings = append(warnings, w.String())
+	}
 	for _, d := range m.Ignored {
 		fmt.Fprintf(stdout, "ignored: %s\n", d.String())
 	}

@@ -5,6 +5,15 @@ import (
 	"strings"
 )
 
+// String renders a position as "file:line:col", "file" when the line is
+// unknown.
+func (p Pos) String() string {
+	if p.Line <= 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
 // String renders a diagnostic as "file:line:col: LogicalId: path: message",
 // omitting the parts that are unknown.
 func (d Diagnostic) String() string {

@@ -278,7 +278,11 @@ type Function struct {
 	CodeDir string
 	// InlineCode is the source given in the template (InlineCode /
 	// Code.ZipFile); when set the runtime writes it to a private directory.
-	InlineCode     string
+	InlineCode string
+	// LayerDirs are the local directories of the function's layers, in
+	// the template's order; the runtime reads them where Lambda mounts
+	// them under /opt (NODE_PATH, PYTHONPATH).
+	LayerDirs      []string
 	Environment    map[string]string
 	TimeoutSeconds int // default 3
 	MemoryMB       int

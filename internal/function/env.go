@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -171,18 +172,45 @@ func (l *Local) environment(fn *apimodel.Function, name string, rt runtimeKind, 
 	)
 	switch rt {
 	case runtimeNode:
-		env = append(env, "AWS_EXECUTION_ENV=AWS_Lambda_"+fn.Runtime, "NODE_PATH="+taskRoot+"/node_modules")
+		env = append(env, "AWS_EXECUTION_ENV=AWS_Lambda_"+fn.Runtime, "NODE_PATH="+strings.Join(append(layerPaths(fn, rt), taskRoot+"/node_modules"), ":"))
 	case runtimePython:
 		env = append(env, "AWS_EXECUTION_ENV=AWS_Lambda_"+fn.Runtime, "PYTHONUNBUFFERED=1")
+		if ps := layerPaths(fn, rt); len(ps) > 0 {
+			env = append(env, "PYTHONPATH="+strings.Join(ps, ":"))
+		}
 	}
 	return env
+}
+
+// layerPaths are the directories of fn's layers where Lambda's runtimes
+// look for them under /opt: nodejs/nodeNN/node_modules and
+// nodejs/node_modules for Node.js, python and python/lib/pythonX.Y/site-packages
+// for Python ("Layer paths for each Lambda runtime",
+// https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html).
+// Lambda extracts layers into /opt in order, a later one overwriting an
+// earlier, so a later layer's directories come first.
+func layerPaths(fn *apimodel.Function, rt runtimeKind) []string {
+	var out []string
+	for i := len(fn.LayerDirs) - 1; i >= 0; i-- {
+		d := fn.LayerDirs[i]
+		switch rt {
+		case runtimeNode:
+			if major := strings.TrimSuffix(strings.TrimPrefix(fn.Runtime, "nodejs"), ".x"); major != "" {
+				out = append(out, filepath.Join(d, "nodejs", "node"+major, "node_modules"))
+			}
+			out = append(out, filepath.Join(d, "nodejs", "node_modules"))
+		case runtimePython:
+			out = append(out, filepath.Join(d, "python"), filepath.Join(d, "python", "lib", fn.Runtime, "site-packages"))
+		}
+	}
+	return out
 }
 
 // fingerprint identifies a function's configuration: a reloaded template
 // that leaves a function unchanged keeps its warm workers.
 func fingerprint(fn *apimodel.Function) string {
 	var b strings.Builder
-	for _, s := range []string{fn.LogicalID, fn.Name, fn.Runtime, fn.Handler, fn.CodeDir, fn.InlineCode, fn.ARN} {
+	for _, s := range append([]string{fn.LogicalID, fn.Name, fn.Runtime, fn.Handler, fn.CodeDir, fn.InlineCode, fn.ARN}, fn.LayerDirs...) {
 		b.WriteString(strconv.Quote(s))
 	}
 	b.WriteString(strconv.Itoa(fn.TimeoutSeconds))

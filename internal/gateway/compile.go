@@ -103,35 +103,9 @@ func (g *Gateway) compileAPI(a *apimodel.API, comp Compiler) (*compiledAPI, erro
 			if in == nil {
 				return nil, fmt.Errorf("API %s: %s has no integration", a.LogicalID, cm.label)
 			}
-			switch in.Type {
-			case apimodel.IntegrationHTTPProxy:
-				cm.integration, err = integration.NewHTTPProxy(in, g.upstream)
-			case apimodel.IntegrationMock:
-				cm.integration, err = integration.NewMock(in, integration.RouteOf(a, r))
-			case apimodel.IntegrationHTTP:
-				cm.integration, err = integration.NewHTTP(in, integration.RouteOf(a, r), g.upstream)
-			case apimodel.IntegrationAWSProxy, apimodel.IntegrationAWS:
-				// The compiler builds both Lambda integrations: proxy and
-				// non-proxy (AWS type with a function).
-				if comp == nil {
-					err = fmt.Errorf("%s integrations need a function runtime", in.Type)
-				} else {
-					cm.integration, err = comp.LambdaProxy(a, r, m)
-				}
-			default:
-				err = fmt.Errorf("integration type %q is not supported", in.Type)
-			}
+			cm.integration, err = CompileIntegration(a, r, m, comp, g.upstream)
 			if err != nil {
 				return nil, fmt.Errorf("API %s: %s: %w", a.LogicalID, cm.label, err)
-			}
-			// Request validation runs between authorization and the
-			// integration, as on API Gateway.
-			v, err := validation.New(a, m)
-			if err != nil {
-				return nil, fmt.Errorf("API %s: %s: request validation: %w", a.LogicalID, cm.label, err)
-			}
-			if v != nil {
-				cm.integration = validation.Wrap(v, cm.integration)
 			}
 			c.methods[m] = cm
 			for _, st := range c.stages {
@@ -145,4 +119,49 @@ func (g *Gateway) compileAPI(a *apimodel.API, comp Compiler) (*compiledAPI, erro
 		}
 	}
 	return c, nil
+}
+
+// CompileIntegration builds the integration of method m of resource r, and
+// wraps it in the method's request validation: the one place an
+// integration type is chosen, used by the gateway and by the definition
+// check that validate runs, so that the two cannot disagree.
+func CompileIntegration(a *apimodel.API, r *apimodel.Resource, m *apimodel.Method, comp Compiler, upstream integration.Upstream) (integration.Integration, error) {
+	in := m.Integration
+	if in == nil {
+		return nil, fmt.Errorf("the method has no integration")
+	}
+	var (
+		out integration.Integration
+		err error
+	)
+	switch in.Type {
+	case apimodel.IntegrationHTTPProxy:
+		out, err = integration.NewHTTPProxy(in, upstream)
+	case apimodel.IntegrationMock:
+		out, err = integration.NewMock(in, integration.RouteOf(a, r))
+	case apimodel.IntegrationHTTP:
+		out, err = integration.NewHTTP(in, integration.RouteOf(a, r), upstream)
+	case apimodel.IntegrationAWSProxy, apimodel.IntegrationAWS:
+		// The compiler builds both Lambda integrations: proxy and
+		// non-proxy (AWS type with a function).
+		if comp == nil {
+			return nil, fmt.Errorf("%s integrations need a function runtime", in.Type)
+		}
+		out, err = comp.LambdaProxy(a, r, m)
+	default:
+		return nil, fmt.Errorf("integration type %q is not supported", in.Type)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Request validation runs between authorization and the integration,
+	// as on API Gateway.
+	v, err := validation.New(a, m)
+	if err != nil {
+		return nil, fmt.Errorf("request validation: %w", err)
+	}
+	if v != nil {
+		out = validation.Wrap(v, out)
+	}
+	return out, nil
 }

@@ -11,18 +11,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// gatewayResponseTypes are the 21 gateway response types of a REST API
-// (spec §7.1).
-var gatewayResponseTypes = map[string]bool{
-	"ACCESS_DENIED": true, "API_CONFIGURATION_ERROR": true, "AUTHORIZER_CONFIGURATION_ERROR": true,
-	"AUTHORIZER_FAILURE": true, "BAD_REQUEST_PARAMETERS": true, "BAD_REQUEST_BODY": true,
-	"DEFAULT_4XX": true, "DEFAULT_5XX": true, "EXPIRED_TOKEN": true, "INTEGRATION_FAILURE": true,
-	"INTEGRATION_TIMEOUT": true, "INVALID_API_KEY": true, "INVALID_SIGNATURE": true,
-	"MISSING_AUTHENTICATION_TOKEN": true, "QUOTA_EXCEEDED": true, "REQUEST_TOO_LARGE": true,
-	"RESOURCE_NOT_FOUND": true, "THROTTLED": true, "UNAUTHORIZED": true,
-	"UNSUPPORTED_MEDIA_TYPE": true, "WAF_FILTERED": true,
-}
-
 // ignoredExtensions are top-level extensions Portcullis reads past, with the
 // reason given in the warning.
 var ignoredExtensions = map[string]string{
@@ -87,7 +75,7 @@ func (b *builder) gatewayResponses(n *yaml.Node, path string) {
 	ps, _ := b.fields(n, path)
 	for _, p := range ps {
 		rpath := join(path, p.key)
-		if !gatewayResponseTypes[p.key] {
+		if !apimodel.IsGatewayResponseType(p.key) {
 			b.errorf(p.keyNode, rpath, "unknown gateway response type %q", p.key)
 			continue
 		}

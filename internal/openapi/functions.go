@@ -7,50 +7,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// LambdaARN extracts the function ARN from an API Gateway Lambda invocation
-// URI, the form both aws_proxy integrations and Lambda authorizers use:
-//
-//	arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:MyFn/invocations
-func LambdaARN(uri string) (string, bool) {
-	parts := strings.SplitN(uri, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "apigateway" || parts[4] != "lambda" {
-		return "", false
-	}
-	rest, ok := strings.CutPrefix(parts[5], "path/")
-	if !ok {
-		return "", false
-	}
-	_, fn, ok := strings.Cut(rest, "/functions/")
-	if !ok {
-		return "", false
-	}
-	fn, ok = strings.CutSuffix(fn, "/invocations")
-	if !ok {
-		return "", false
-	}
-	if _, ok := functionKey(fn); !ok {
-		return "", false
-	}
-	return fn, true
-}
-
-// functionKey is the name under which a function known only by ARN is kept
-// in Model.Functions: its name, with the qualifier (version or alias) when
-// the ARN has one, since two qualifiers are two things to invoke.
-func functionKey(arn string) (string, bool) {
-	p := strings.Split(arn, ":")
-	if len(p) < 7 || len(p) > 8 || p[0] != "arn" || p[2] != "lambda" || p[5] != "function" || p[6] == "" {
-		return "", false
-	}
-	if len(p) == 8 {
-		if p[7] == "" {
-			return "", false
-		}
-		return p[6] + ":" + p[7], true
-	}
-	return p[6], true
-}
-
 // RemoteFunctions returns the functions api refers to by ARN that
 // resolve did not recognise (nil resolve recognises none), keyed as the
 // API's Integration.Function and Authorizer.Function refer to them. A
@@ -59,7 +15,7 @@ func functionKey(arn string) (string, bool) {
 func RemoteFunctions(api *apimodel.API, stageVariables map[string]string, resolve func(uri string) (string, bool)) map[string]*apimodel.Function {
 	out := make(map[string]*apimodel.Function)
 	add := func(arn string, pos apimodel.Pos) {
-		key, ok := functionKey(arn)
+		key, ok := apimodel.FunctionKey(arn)
 		if !ok || out[key] != nil {
 			return
 		}
@@ -81,7 +37,7 @@ func RemoteFunctions(api *apimodel.API, stageVariables map[string]string, resolv
 					continue
 				}
 			}
-			if arn, ok := LambdaARN(uri); ok {
+			if arn, ok := apimodel.ParseLambdaURI(uri); ok {
 				add(arn, in.Pos)
 			}
 		}
@@ -136,11 +92,11 @@ func (b *builder) function(uri string, n *yaml.Node, path string) (key, remoteAR
 			return id, "", true
 		}
 	}
-	arn, ok := LambdaARN(resolved)
+	arn, ok := apimodel.ParseLambdaURI(resolved)
 	if !ok {
 		b.errorf(n, path, "%q is not a Lambda invocation URI (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations)", uri)
 		return "", "", false
 	}
-	key, _ = functionKey(arn)
+	key, _ = apimodel.FunctionKey(arn)
 	return key, arn, true
 }

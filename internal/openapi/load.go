@@ -2,16 +2,15 @@ package openapi
 
 import (
 	"bytes"
+	"errors"
 	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
-	"github.com/portcullis-gateway/portcullis/internal/yamllimit"
+	"github.com/portcullis-gateway/portcullis/internal/yamlnode"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -79,54 +78,44 @@ func Load(path string, opts Options) (*apimodel.Model, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return &apimodel.Model{
+	m := &apimodel.Model{
 		APIs:      []*apimodel.API{api},
 		Functions: RemoteFunctions(api, opts.StageVariables, opts.ResolveFunction),
 		Roles:     map[string]*apimodel.Role{},
 		Warnings:  warns,
-	}, nil
-}
-
-// Parse decodes a YAML or JSON document into a node tree. A document whose
-// first character is '{' is read as JSON.
-func Parse(data []byte, file string) (*yaml.Node, apimodel.Errors) {
-	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) > 0 && trimmed[0] == '{' {
-		n, err := parseJSON(data)
-		if err != nil {
-			se, _ := err.(*syntaxError)
-			d := apimodel.Diagnostic{Pos: apimodel.Pos{File: file}, Message: "invalid JSON: " + err.Error()}
-			if se != nil {
-				d.Pos.Line, d.Pos.Col, d.Message = se.line, se.col, "invalid JSON: "+se.msg
-			}
-			return nil, apimodel.Errors{d}
+	}
+	if errs := apimodel.Validate(m); errs != nil {
+		for i := range errs {
+			errs[i].LogicalID = opts.LogicalID
 		}
-		return n, nil
+		return nil, errs
 	}
-	var n yaml.Node
-	if err := yaml.Unmarshal(data, &n); err != nil {
-		return nil, apimodel.Errors{yamlError(file, err)}
-	}
-	if err := yamllimit.Check(&n); err != nil {
-		le := err.(*yamllimit.Error)
-		return nil, apimodel.Errors{{Pos: apimodel.Pos{File: file, Line: le.Line, Col: le.Col}, Message: le.Error()}}
-	}
-	if n.Kind == 0 {
-		return nil, apimodel.Errors{{Pos: apimodel.Pos{File: file}, Message: "the document is empty"}}
-	}
-	return &n, nil
+	return m, nil
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-func yamlError(file string, err error) apimodel.Diagnostic {
-	d := apimodel.Diagnostic{Pos: apimodel.Pos{File: file}, Message: "invalid YAML: " + err.Error()}
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		d.Pos.Line, _ = strconv.Atoi(m[1])
-		d.Pos.Col = 1
-		d.Message = "invalid YAML: " + m[2]
+// Parse decodes a YAML or JSON document into a node tree (yamlnode.Parse),
+// with a syntax error as a positioned diagnostic.
+func Parse(data []byte, file string) (*yaml.Node, apimodel.Errors) {
+	n, err := yamlnode.Parse(data)
+	if err != nil {
+		d := apimodel.Diagnostic{Pos: apimodel.Pos{File: file}, Message: err.Error()}
+		var se *yamlnode.SyntaxError
+		if errors.As(err, &se) {
+			d.Pos.Line, d.Pos.Col, d.Message = se.Line, se.Col, se.Msg
+			if se.Line > 0 && se.Col == 0 {
+				d.Pos.Col = 1
+			}
+			if se.Msg != "the document is empty" {
+				lang := "YAML"
+				if t := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
+					lang = "JSON"
+				}
+				d.Message = "invalid " + lang + ": " + se.Msg
+			}
+		}
+		return nil, apimodel.Errors{d}
 	}
-	return d
+	return n, nil
 }
 
 // BuildAPI turns a document tree (a standalone document, or a template's
@@ -199,8 +188,6 @@ func child(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-var stageNameRE = regexp.MustCompile(`^[a-zA-Z0-9_]{1,128}$`)
-
 func (b *builder) build() (*apimodel.API, []apimodel.Diagnostic, apimodel.Errors) {
 	root := b.root
 	if b.apiLogicalID == "" {
@@ -220,9 +207,6 @@ func (b *builder) build() (*apimodel.API, []apimodel.Diagnostic, apimodel.Errors
 		GatewayResponses: map[string]*apimodel.GatewayResponse{},
 		APIKeySource:     "HEADER",
 		Pos:              b.pos(root),
-	}
-	if !stageNameRE.MatchString(b.opts.StageName) {
-		b.errorf(nil, "", "stage name %q may only contain a-zA-Z0-9_", b.opts.StageName)
 	}
 	b.api.Stages = []*apimodel.Stage{{
 		Name:      b.opts.StageName,
@@ -282,6 +266,15 @@ func (b *builder) build() (*apimodel.API, []apimodel.Diagnostic, apimodel.Errors
 	}
 
 	b.checkAuthorizers()
+	if len(b.errs) > 0 {
+		// The API will not be returned, so its model rules are checked
+		// here, leaving out references the errors may have broken; a
+		// complete API is validated once, by whoever loads the model.
+		for _, d := range apimodel.ValidateRules(&apimodel.Model{APIs: []*apimodel.API{b.api}}) {
+			d.LogicalID = b.opts.LogicalID
+			b.errs = append(b.errs, d)
+		}
+	}
 
 	byPos := func(x, y apimodel.Diagnostic) int {
 		if x.Pos.Line != y.Pos.Line {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/yamlnode"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -22,30 +23,16 @@ type pair struct {
 	val     *yaml.Node
 }
 
-// deref follows YAML aliases and unwraps a document node.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && i < 64; i++ {
-		switch n.Kind {
-		case yaml.AliasNode:
-			n = n.Alias
-		case yaml.DocumentNode:
-			if len(n.Content) == 0 {
-				return nil
-			}
-			n = n.Content[0]
-		default:
-			return n
-		}
-	}
-	return n
-}
+// The scalar rules (null, whole numbers, booleans, kind names) are the
+// shared node layer's (package yamlnode), so both loaders read a value the
+// same way and word a bad one the same way.
+func deref(n *yaml.Node) *yaml.Node { return yamlnode.Deref(n) }
 
-// isNull reports whether n is absent or an explicit null, which API Gateway
-// treats like an absent property.
-func isNull(n *yaml.Node) bool {
-	n = deref(n)
-	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
-}
+func isNull(n *yaml.Node) bool { return yamlnode.IsNull(n) }
+
+func describe(n *yaml.Node) string { return yamlnode.Describe(n) }
+
+func kindName(n *yaml.Node) string { return yamlnode.KindName(n) }
 
 func join(path, key string) string {
 	if path == "" {
@@ -56,26 +43,6 @@ func join(path, key string) string {
 
 func index(path string, i int) string {
 	return path + "[" + strconv.Itoa(i) + "]"
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "an object"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!null":
-			return "null"
-		case "!!bool":
-			return "a boolean"
-		case "!!int", "!!float":
-			return "a number"
-		}
-		return "a string"
-	}
-	return "a YAML node"
 }
 
 func (b *builder) pos(n *yaml.Node) apimodel.Pos {
@@ -182,45 +149,30 @@ func (b *builder) str(n *yaml.Node, path string) (string, bool) {
 	return n.Value, true
 }
 
-// integer reads a whole number, written as a number or as a string of
-// digits.
+// integer reads a whole number (yamlnode.Int).
 func (b *builder) integer(n *yaml.Node, path string) (int, bool) {
-	n = deref(n)
-	if n == nil {
+	if deref(n) == nil {
 		return 0, false
 	}
-	if n.Kind == yaml.ScalarNode {
-		switch n.ShortTag() {
-		case "!!int", "!!str":
-			v, err := strconv.Atoi(strings.TrimSpace(n.Value))
-			if err == nil {
-				return v, true
-			}
-		case "!!float":
-			if f, err := strconv.ParseFloat(n.Value, 64); err == nil && f == float64(int(f)) {
-				return int(f), true
-			}
-		}
+	v, err := yamlnode.Int(n)
+	if err != nil {
+		b.errorf(n, path, "%v", err)
+		return 0, false
 	}
-	b.errorf(n, path, "must be a whole number, not %s", describe(n))
-	return 0, false
+	return v, true
 }
 
+// boolean reads true or false (yamlnode.Bool).
 func (b *builder) boolean(n *yaml.Node, path string) (bool, bool) {
-	n = deref(n)
-	if n == nil {
+	if deref(n) == nil {
 		return false, false
 	}
-	if n.Kind == yaml.ScalarNode {
-		switch strings.ToLower(n.Value) {
-		case "true":
-			return true, true
-		case "false":
-			return false, true
-		}
+	v, err := yamlnode.Bool(n)
+	if err != nil {
+		b.errorf(n, path, "%v", err)
+		return false, false
 	}
-	b.errorf(n, path, "must be true or false, not %s", describe(n))
-	return false, false
+	return v, true
 }
 
 // stringMap reads an object whose values are all strings.
@@ -273,14 +225,6 @@ func (b *builder) stringItems(n *yaml.Node, path string) []stringItem {
 		}
 	}
 	return out
-}
-
-// describe quotes a scalar's text for messages, or names the node's kind.
-func describe(n *yaml.Node) string {
-	if n.Kind == yaml.ScalarNode && n.ShortTag() != "!!null" {
-		return strconv.Quote(n.Value)
-	}
-	return kindName(n)
 }
 
 // resolveRef follows a local JSON-pointer $ref ("#/components/parameters/Id")

@@ -26,21 +26,8 @@ var verbs = map[string]string{
 	"x-amazon-apigateway-any-method": apimodel.AnyMethod,
 }
 
-// API Gateway's own rule, in its own words: "Resource's path part only
-// allow a-zA-Z0-9._- and curly braces at the beginning and the end and an
-// optional plus sign before the closing brace." The colon is accepted too,
-// for paths such as /v1/items:batch.
-var (
-	staticPartRE   = regexp.MustCompile(`^[a-zA-Z0-9._:-]+$`)
-	variablePartRE = regexp.MustCompile(`^\{[a-zA-Z0-9._-]+\+?\}$`)
-)
-
 type resourceNode struct {
 	res *apimodel.Resource
-	// variable is the variable child part of this resource ("{id}"), and
-	// where it was first written.
-	variable    string
-	variablePos *yaml.Node
 }
 
 // param is a method request parameter declaration.
@@ -94,53 +81,24 @@ func (b *builder) resourcePath(key string, at *yaml.Node, path string) (*apimode
 		rn.res.Pos = b.pos(at)
 		return rn.res, true
 	}
-	if !strings.HasPrefix(key, "/") {
-		b.errorf(at, path, "path %q must start with /", key)
-		return nil, false
+	// API Gateway's importer drops a trailing slash: SAM copies an event
+	// Path of "/bar/" into the definition as is, and the deployed
+	// resource is /bar (aws/serverless-application-model#665, whose fix
+	// #763 strips the slash from the permission's SourceArn to match).
+	if len(key) > 1 && strings.HasSuffix(key, "/") && !strings.HasSuffix(key, "//") {
+		key = strings.TrimSuffix(key, "/")
 	}
-	if strings.HasSuffix(key, "/") {
-		b.errorf(at, path, "path %q must not end with /", key)
+	// The path grammar and the one-variable-per-parent rule are the
+	// model's (apimodel.CheckPath, apimodel.Validate).
+	if err := apimodel.CheckPath(key); err != nil {
+		b.errorf(at, path, "%v", err)
 		return nil, false
 	}
 	parts := strings.Split(key[1:], "/")
-	for i, part := range parts {
-		switch {
-		case part == "":
-			b.errorf(at, path, "path %q has an empty path part", key)
-			return nil, false
-		case strings.ContainsAny(part, "{}"):
-			if !variablePartRE.MatchString(part) {
-				b.errorf(at, path, "path part %q is malformed: Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end and an optional plus sign before the closing brace", part)
-				return nil, false
-			}
-			if strings.HasSuffix(part, "+}") && i != len(parts)-1 {
-				b.errorf(at, path, "greedy path part %s must be the last part of the path", part)
-				return nil, false
-			}
-		case !staticPartRE.MatchString(part):
-			b.errorf(at, path, "path part %q is malformed: Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end and an optional plus sign before the closing brace", part)
-			return nil, false
-		}
-	}
-	// Check every level before creating anything, so a rejected path leaves
-	// no half-built branch behind.
 	parent := "/"
-	for _, part := range parts {
-		if strings.HasPrefix(part, "{") {
-			if rn := b.resourceByKey[parent]; rn != nil && rn.variable != "" && rn.variable != part {
-				b.errorf(at, path, "A sibling (%s) of this resource already has a variable path part -- only one is allowed (%s under %s)", rn.variable, part, parent)
-				return nil, false
-			}
-		}
-		parent = strings.TrimSuffix(parent, "/") + "/" + part
-	}
-	parent = "/"
 	var rn *resourceNode
 	for _, part := range parts {
-		prn := b.resource(parent, at)
-		if strings.HasPrefix(part, "{") && prn.variable == "" {
-			prn.variable, prn.variablePos = part, at
-		}
+		b.resource(parent, at)
 		parent = strings.TrimSuffix(parent, "/") + "/" + part
 		rn = b.resource(parent, at)
 	}

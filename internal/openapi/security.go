@@ -131,6 +131,15 @@ func (b *builder) security(n *yaml.Node, path string) *requirement {
 		for _, p := range ps {
 			ppath := join(ipath, p.key)
 			s := b.schemes[p.key]
+			if s == nil && p.key == "NONE" {
+				// SAM writes {NONE: []} for a method whose Auth.Authorizer
+				// is NONE under a DefaultAuthorizer and never declares the
+				// scheme; API Gateway imports it as no authorizer
+				// (aws/serverless-application-model
+				// tests/translator/output/api_with_auth_all_maximum.json,
+				// "/any/noauth": security [{NONE: []}, {api_key: []}]).
+				continue
+			}
 			if s == nil {
 				b.errorf(p.keyNode, ppath, "security scheme %q is not defined", p.key)
 				return nil
@@ -204,11 +213,7 @@ func (b *builder) iamAuth(n *yaml.Node, path string, m *apimodel.Method) {
 	m.AuthorizationType = t
 }
 
-var (
-	headerSourceRE   = regexp.MustCompile(`^method\.request\.header\.([^\s,]+)$`)
-	identitySourceRE = regexp.MustCompile(`^(method\.request\.(header|querystring)|stageVariables|context)\.[^\s,]+$`)
-	userPoolARNRE    = regexp.MustCompile(`^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[\w-]+_[0-9a-zA-Z]+$`)
-)
+var userPoolARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[\w-]+_[0-9a-zA-Z]+$`)
 
 // authorizer reads an x-amazon-apigateway-authorizer object. header is the
 // header the enclosing apiKey scheme names, the TOKEN and Cognito identity
@@ -221,7 +226,7 @@ func (b *builder) authorizer(name string, n *yaml.Node, path, header, in string)
 	errs := len(b.errs)
 	a := &apimodel.Authorizer{ID: name, Name: name, ResultTTL: apimodel.DefaultResultTTL, Pos: b.pos(n)}
 	var uri, identitySource, validation string
-	var uriNode, sourceNode, validationNode, ttlNode *yaml.Node
+	var uriNode, validationNode *yaml.Node
 	var providers []stringItem
 	var providersNode *yaml.Node
 	for _, p := range ps {
@@ -251,21 +256,15 @@ func (b *builder) authorizer(name string, n *yaml.Node, path, header, in string)
 			a.Credentials, _ = b.str(p.val, ppath)
 		case "identitySource":
 			identitySource, _ = b.str(p.val, ppath)
-			sourceNode = p.val
 		case "identityValidationExpression":
 			validation, _ = b.str(p.val, ppath)
 			validationNode = p.val
 		case "authorizerResultTtlInSeconds":
-			ttlNode = p.val
 			if isNull(p.val) {
 				continue
 			}
 			ttl, ok := b.integer(p.val, ppath)
 			if !ok {
-				continue
-			}
-			if ttl < 0 || ttl > apimodel.MaxResultTTL {
-				b.errorf(p.val, ppath, "authorizerResultTtlInSeconds must be between 0 and %d, not %d", apimodel.MaxResultTTL, ttl)
 				continue
 			}
 			a.ResultTTL = ttl
@@ -324,35 +323,12 @@ func (b *builder) authorizer(name string, n *yaml.Node, path, header, in string)
 				break
 			}
 			identitySource = "method.request.header." + header
-		} else if !headerSourceRE.MatchString(identitySource) {
-			b.errorf(sourceNode, join(path, "identitySource"), "the identity source of a %s authorizer must be one header, method.request.header.NAME, not %q", a.Type, identitySource)
-			break
 		}
+		// The identity-source grammar, the TTL range and the validation
+		// expression are the model's rules (apimodel.Validate).
 		a.IdentitySource = identitySource
-		if validation != "" {
-			if _, err := regexp.Compile(validation); err != nil {
-				b.errorf(validationNode, join(path, "identityValidationExpression"), "identityValidationExpression %q is not a regular expression Portcullis can evaluate: %v", validation, err)
-			}
-			a.IdentityValidationExpression = validation
-		}
+		a.IdentityValidationExpression = validation
 	case apimodel.AuthorizerRequest:
-		if identitySource != "" {
-			for _, src := range strings.Split(identitySource, ",") {
-				src = strings.TrimSpace(src)
-				switch {
-				case strings.HasPrefix(src, "method.request.path."):
-					b.errorf(sourceNode, join(path, "identitySource"), "%s: path parameters cannot be identity sources", src)
-				case !identitySourceRE.MatchString(src):
-					b.errorf(sourceNode, join(path, "identitySource"), "%q is not an identity source (method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME, context.NAME)", src)
-				}
-			}
-		} else if a.ResultTTL > 0 {
-			at, why := n, "unset authorizerResultTtlInSeconds means 300"
-			if ttlNode != nil && !isNull(ttlNode) {
-				at, why = ttlNode, "it is cached"
-			}
-			b.errorf(at, path, "a REQUEST authorizer with caching enabled (%s) needs an identitySource: the identity sources are the cache key", why)
-		}
 		a.IdentitySource = identitySource
 		if validation != "" {
 			b.warnf(validationNode, join(path, "identityValidationExpression"), "ignored: identityValidationExpression applies only to TOKEN and Cognito authorizers")

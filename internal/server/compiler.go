@@ -1,18 +1,25 @@
 package server
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"github.com/portcullis-gateway/portcullis/internal/authorizer"
 	"github.com/portcullis-gateway/portcullis/internal/cognito"
 	"github.com/portcullis-gateway/portcullis/internal/config"
+	"github.com/portcullis-gateway/portcullis/internal/function"
 	"github.com/portcullis-gateway/portcullis/internal/gateway"
+	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/integration"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
+	"github.com/portcullis-gateway/portcullis/internal/router"
 )
 
 // compiler builds what the gateway needs per method from the model: the
@@ -121,7 +128,8 @@ func (c *compiler) LambdaProxy(api *apimodel.API, r *apimodel.Resource, m *apimo
 	}
 	fn := c.function(in.Function, "")
 	if fn == nil && in.Function == "" {
-		fn = c.function("", lambdaARNFromURI(in.URI))
+		arn, _ := apimodel.ParseLambdaURI(in.URI)
+		fn = c.function("", arn)
 	}
 	var lp integration.Integration
 	var err error
@@ -158,17 +166,6 @@ func (c *callerCredentials) Invoke(ctx context.Context, r *reqctx.Request) (*int
 		return nil, err
 	}
 	return c.next.Invoke(ctx, r)
-}
-
-// lambdaARNFromURI extracts the function ARN of an API Gateway Lambda
-// invocation URI (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations).
-func lambdaARNFromURI(uri string) string {
-	_, after, ok := strings.Cut(uri, "/functions/")
-	if !ok {
-		return ""
-	}
-	arn, _, _ := strings.Cut(after, "/invocations")
-	return arn
 }
 
 // authorization is what the --config file adds to authorization: IAM
@@ -257,4 +254,170 @@ func (a *authorization) close() {
 	if a != nil && a.cognito != nil {
 		a.cognito.Close()
 	}
+}
+
+// compileModel runs, method by method, every step gateway.New runs when it
+// compiles a model (routing tree, gateway responses, stages, each method's
+// authorization and integration) and returns every failure positioned at
+// the model node it concerns. serve runs it before gateway.New, and validate
+// runs it in place of starting anything, so a definition that validates is
+// one that serve compiles, and a compile error always says file:line:col.
+func compileModel(m *apimodel.Model, comp gateway.Compiler, mountStage, file string) apimodel.Errors {
+	var errs apimodel.Errors
+	// A problem of the whole API (its resource policy, say) surfaces at
+	// every method's compile; it is reported once, at the first.
+	seen := map[string]bool{}
+	add := func(pos apimodel.Pos, api *apimodel.API, path string, err error) {
+		if key := api.LogicalID + "\x00" + err.Error(); !seen[key] {
+			seen[key] = true
+			errs = append(errs, apimodel.Diagnostic{Pos: pos, LogicalID: api.LogicalID, Path: path, Message: err.Error()})
+		}
+	}
+	if served := servedModel(m); len(served.APIs) == 0 {
+		return apimodel.Errors{{Pos: apimodel.Pos{File: file, Line: 1, Col: 1}, Message: nothingToServe(m)}}
+	}
+	upstream := integration.NewUpstream()
+	for _, a := range m.APIs {
+		if _, err := router.New(a.Resources); err != nil {
+			add(a.Pos, a, "", err)
+		}
+		if _, err := gwresponse.Compile(a); err != nil {
+			add(a.Pos, a, "", err)
+		}
+		if mountStage != "" && !slices.ContainsFunc(a.Stages, func(s *apimodel.Stage) bool { return s.Name == mountStage }) {
+			add(a.Pos, a, "", fmt.Errorf("the API has no stage %q (--stage)", mountStage))
+		}
+		for _, r := range a.Resources {
+			for _, verb := range slices.Sorted(maps.Keys(r.Methods)) {
+				me := r.Methods[verb]
+				pos, label := cmp.Or(me.Pos, r.Pos, a.Pos), verb+" "+r.Path
+				needsAuth := me.AuthorizationType != "" && me.AuthorizationType != apimodel.AuthNone
+				az, err := comp.Authorizer(a, me)
+				switch {
+				case err != nil:
+					add(pos, a, label, err)
+				case needsAuth && az == nil:
+					add(pos, a, label, fmt.Errorf("authorization %s cannot be enforced", me.AuthorizationType))
+				}
+				in := me.Integration
+				if in == nil {
+					add(pos, a, label, errors.New("the method has no integration"))
+					continue
+				}
+				ipos := cmp.Or(in.Pos, pos)
+				_, err = gateway.CompileIntegration(a, r, me, comp, upstream)
+				if err != nil {
+					add(ipos, a, label, err)
+				}
+			}
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(errs, func(x, y apimodel.Diagnostic) int {
+		return cmp.Or(cmp.Compare(x.Pos.File, y.Pos.File), cmp.Compare(x.Pos.Line, y.Pos.Line), cmp.Compare(x.Pos.Col, y.Pos.Col))
+	})
+	return errs
+}
+
+// servedModel is m without the APIs no request can reach: an API that has
+// no stage deploys on AWS but serves nothing (the loader warns about it),
+// so it is left out of the gateway instead of stopping it.
+func servedModel(m *apimodel.Model) *apimodel.Model {
+	served := *m
+	served.APIs = slices.DeleteFunc(slices.Clone(m.APIs), func(a *apimodel.API) bool { return len(a.Stages) == 0 })
+	return &served
+}
+
+// nothingToServe is the sentence serve and validate end with when the
+// definition deploys no REST API: what was found instead, so that a
+// template missing its Transform or holding only HTTP APIs says so.
+func nothingToServe(m *apimodel.Model) string {
+	var found []string
+	if n := len(m.APIs); n > 0 {
+		found = append(found, fmt.Sprintf("%d REST API(s) without a stage (%s)", n, strings.Join(apiNames(m.APIs), ", ")))
+	}
+	var local []string
+	for id, f := range m.Functions {
+		if !f.Remote {
+			local = append(local, id)
+		}
+	}
+	if len(local) > 0 {
+		slices.Sort(local)
+		found = append(found, fmt.Sprintf("%d function(s) (%s) that no REST API invokes", len(local), strings.Join(local, ", ")))
+	}
+	ignored := 0
+	for _, d := range m.Ignored {
+		if strings.Contains(d.Message, "HTTP APIs") {
+			found = append(found, "an HTTP API event at "+d.Pos.String()+" (HTTP APIs are not served)")
+			continue
+		}
+		ignored++
+	}
+	if ignored > 0 {
+		found = append(found, fmt.Sprintf("%d resource(s) Portcullis does not emulate", ignored))
+	}
+	if len(found) == 0 {
+		return "nothing to serve: the definition deploys no REST API and holds nothing else"
+	}
+	return "nothing to serve: the definition deploys no REST API; it has " + strings.Join(found, ", ")
+}
+
+func apiNames(apis []*apimodel.API) []string {
+	out := make([]string, len(apis))
+	for i, a := range apis {
+		out[i] = a.LogicalID
+	}
+	return out
+}
+
+// compile checks that m compiles (compileModel) and that the functions its
+// APIs invoke can run (functionProblems), and returns the model the gateway
+// serves with the function warnings.
+func (s *Server) compile(m *apimodel.Model, comp gateway.Compiler) (*apimodel.Model, []apimodel.Diagnostic, error) {
+	errs := compileModel(m, comp, s.cfg.Stage, s.cfg.DefinitionPath)
+	served := servedModel(m)
+	warns, fatal := functionProblems(served, function.CheckOptions{})
+	if errs = append(errs, fatal...); len(errs) > 0 {
+		return nil, warns, errs
+	}
+	return served, warns, nil
+}
+
+// functionProblems checks, before the first request, every local function
+// the served APIs invoke (integrations and authorizers): runtime, handler
+// module and function, interpreter presence and version (issue 12). Each
+// problem is positioned at the function's declaration.
+func functionProblems(m *apimodel.Model, o function.CheckOptions) (warns []apimodel.Diagnostic, errs apimodel.Errors) {
+	used := map[string]bool{}
+	for _, a := range m.APIs {
+		for _, az := range a.Authorizers {
+			used[az.Function] = true
+		}
+		for _, r := range a.Resources {
+			for _, me := range r.Methods {
+				if in := me.Integration; in != nil && in.Type == apimodel.IntegrationAWSProxy {
+					used[in.Function] = true
+				}
+			}
+		}
+	}
+	ch := function.NewChecker(o)
+	for _, id := range slices.Sorted(maps.Keys(used)) {
+		fn := m.Functions[id]
+		if fn == nil {
+			continue
+		}
+		for _, p := range ch.Check(fn) {
+			d := apimodel.Diagnostic{Pos: fn.Pos, LogicalID: fn.LogicalID, Message: p.Message}
+			if p.Fatal {
+				errs = append(errs, d)
+			} else {
+				warns = append(warns, d)
+			}
+		}
+	}
+	return warns, errs
 }

@@ -112,6 +112,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	for _, w := range m.Warnings {
 		s.log.Warn(w.String())
 	}
+	// What the definition holds but Portcullis does not emulate (custom
+	// domains, other services' resources) is never dropped silently.
+	for _, d := range m.Ignored {
+		s.log.Warn("ignored: " + d.String())
+	}
 	s.model = m
 	env, err := loadEnv(cfg.EnvVarsFile)
 	if err != nil {
@@ -149,7 +154,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.gw, err = gateway.New(m, s.gatewayOptions(m))
+	opts := s.gatewayOptions(m)
+	served, warns, err := s.compile(m, opts.Compiler)
+	for _, w := range warns {
+		s.log.Warn(w.String())
+	}
+	if err == nil {
+		s.gw, err = gateway.New(served, opts)
+	}
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -413,7 +425,11 @@ func RouteTable(a *apimodel.API) []string {
 					if in.Function != "" {
 						integ += " " + in.Function
 					} else {
-						integ += " " + lambdaARNFromURI(in.URI)
+						arn, ok := apimodel.ParseLambdaURI(in.URI)
+						if !ok {
+							arn = in.URI
+						}
+						integ += " " + arn
 					}
 				case apimodel.IntegrationHTTPProxy:
 					integ += " " + in.URI

@@ -47,8 +47,15 @@ func (s *Server) apply(ctx context.Context, m *apimodel.Model) error {
 	}
 	inv := &dispatch{local: local, log: s.log, region: regionOf(m, s.cfg.Load.Region)}
 	opts := s.gatewayOptionsFor(m, inv)
+	served, warns, err := s.compile(m, opts.Compiler)
+	for _, w := range warns {
+		s.log.Warn(w.String())
+	}
 	s.mu.Lock()
-	if err := s.gw.Reload(m, opts.Compiler); err != nil {
+	if err == nil {
+		err = s.gw.Reload(served, opts.Compiler)
+	}
+	if err != nil {
 		s.mu.Unlock()
 		local.Close()
 		return err

@@ -151,6 +151,7 @@ func (l *loader) build() {
 func handledType(t string) bool {
 	switch t {
 	case "AWS::Serverless::Function", "AWS::Serverless::Api", "AWS::Lambda::Function", "AWS::Lambda::Permission",
+		"AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion",
 		"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy",
 		"AWS::ApiGateway::RestApi", "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method",
 		"AWS::ApiGateway::Authorizer", "AWS::ApiGateway::GatewayResponse", "AWS::ApiGateway::Deployment",
@@ -192,12 +193,11 @@ func (l *loader) finish() {
 // ---- functions ----------------------------------------------------------
 
 var lambdaFunctionSpec = propSpec{
-	handled: []string{"FunctionName", "Handler", "Runtime", "Code", "Environment", "Timeout", "MemorySize"},
+	handled: []string{"FunctionName", "Handler", "Runtime", "Code", "Environment", "Timeout", "MemorySize", "Layers"},
 	inert: []string{"Role", "Description", "Tags", "Architectures", "TracingConfig", "VpcConfig", "KmsKeyArn",
 		"ReservedConcurrentExecutions", "DeadLetterConfig", "EphemeralStorage", "LoggingConfig", "FileSystemConfigs",
 		"SnapStart", "RuntimeManagementConfig", "CodeSigningConfigArn", "RecursiveLoop"},
 	warn: map[string]string{
-		"Layers":      "layers are not mounted; code that imports from a layer fails",
 		"PackageType": "container image functions are not run",
 		"ImageConfig": "container image functions are not run",
 	},
@@ -219,6 +219,11 @@ func (l *loader) lambdaFunction(r *resource) {
 				f.InlineCode = zip
 			} else if get(code, "ImageUri") != nil {
 				crep.warnf(code, "ImageUri", "not emulated: container image functions are not run")
+			} else if dir, ok := cdkAsset(r); ok {
+				// A CDK-synthesised function names its staged asset
+				// directory, relative to cdk.out, in its metadata; the S3
+				// location is where cdk deploy would upload it.
+				f.CodeDir = l.codeDir(dir, get(get(r.Node, "Metadata"), "aws:asset:path"), rep.at("Code"))
 			} else if get(code, "S3Bucket") != nil {
 				crep.warnf(code, "S3Bucket", "not emulated: code in S3 cannot be run locally; give Code a local path")
 			}
@@ -229,6 +234,18 @@ func (l *loader) lambdaFunction(r *resource) {
 		rep.errorf(r.Node, "Code", "a function needs Code")
 	}
 	l.model.Functions[r.ID] = f
+}
+
+// cdkAsset returns the asset directory of a function synthesised by the
+// CDK: Metadata "aws:asset:path" (relative to cdk.out, where the template
+// lives) for the property "aws:asset:property": Code.
+func cdkAsset(r *resource) (string, bool) {
+	md := get(r.Node, "Metadata")
+	path, prop := get(md, "aws:asset:path"), get(md, "aws:asset:property")
+	if path == nil || path.Kind != yaml.ScalarNode || path.Value == "" || prop == nil || prop.Value != "Code" {
+		return "", false
+	}
+	return path.Value, true
 }
 
 // newFunction reads what AWS::Lambda::Function and AWS::Serverless::Function
@@ -263,7 +280,51 @@ func (l *loader) newFunction(r *resource, rep reporter) *apimodel.Function {
 		}
 		f.Environment = erep.strMap(env, "Variables")
 	}
+	f.LayerDirs = l.layerDirs(get(p, "Layers"), rep.at("Layers"))
 	return f
+}
+
+// layerDirs resolves a function's Layers to local directories: an
+// AWS::Serverless::LayerVersion with a local ContentUri, or an
+// AWS::Lambda::LayerVersion whose Content is a local path. A layer given
+// by ARN or kept in S3 cannot be mounted; the function runs without it and
+// the warning says so.
+func (l *loader) layerDirs(n *yaml.Node, rep reporter) []string {
+	if n == nil || isNull(n) || isErr(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		rep.errorf(n, "", "must be a list, not %s", kindName(n))
+		return nil
+	}
+	var out []string
+	for i, it := range n.Content {
+		irep := rep.at("[" + strconv.Itoa(i) + "]")
+		sr, ok := l.sym[it]
+		r := l.byID[sr.LogicalID]
+		if !ok || r == nil {
+			irep.warnf(it, "", "not emulated: layer %s is not in the template and cannot be mounted; code that imports from it fails", it.Value)
+			continue
+		}
+		var content *yaml.Node
+		switch r.Type {
+		case "AWS::Serverless::LayerVersion":
+			content = get(r.Props, "ContentUri")
+		case "AWS::Lambda::LayerVersion":
+			content = get(r.Props, "Content")
+		default:
+			irep.errorf(it, "", "refers to %s, a %s, not a layer", sr.LogicalID, r.Type)
+			continue
+		}
+		if content == nil || content.Kind != yaml.ScalarNode || strings.HasPrefix(content.Value, "s3://") {
+			irep.warnf(it, "", "not emulated: the content of layer %s is not a local directory; code that imports from it fails", sr.LogicalID)
+			continue
+		}
+		if dir := l.codeDir(content.Value, content, reporter{l: l, id: sr.LogicalID, pfx: "Properties.ContentUri"}); dir != "" {
+			out = append(out, dir)
+		}
+	}
+	return out
 }
 
 func (l *loader) codeDir(uri string, n *yaml.Node, rep reporter) string {
@@ -342,7 +403,7 @@ func (l *loader) uriFunction(uri string, n *yaml.Node, rep reporter, what string
 		rep.errorf(n, what, "must be a Lambda invocation URI, not the function's ARN: write !Sub arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${%s.Arn}/invocations", s.LogicalID)
 		return "", "", false
 	}
-	arn, ok := openapi.LambdaARN(uri)
+	arn, ok := apimodel.ParseLambdaURI(uri)
 	if !ok {
 		if strings.Contains(uri, "${stageVariables.") {
 			rep.errorf(n, what, "a function chosen by stage variable cannot be resolved when the template is loaded")
@@ -357,7 +418,7 @@ func (l *loader) uriFunction(uri string, n *yaml.Node, rep reporter, what string
 // resolveURI is what package openapi calls to link a URI to a template
 // function.
 func (l *loader) resolveURI(uri string) (string, bool) {
-	arn, ok := openapi.LambdaARN(uri)
+	arn, ok := apimodel.ParseLambdaURI(uri)
 	if !ok {
 		return "", false
 	}
@@ -680,7 +741,7 @@ func (l *loader) child(r *resource) {
 		if failed(p, "ResponseType") {
 			return
 		}
-		if !gatewayResponseTypes[typ] {
+		if !apimodel.IsGatewayResponseType(typ) {
 			rep.errorf(get(p, "ResponseType"), "ResponseType", "unknown gateway response type %q", typ)
 			return
 		}
@@ -734,16 +795,6 @@ func (l *loader) child(r *resource) {
 }
 
 var gatewayResponseKeyRE = regexp.MustCompile(`^gatewayresponse\.(header|querystring|path)\.\S+$`)
-
-// gatewayResponseTypes are API Gateway's response types (spec §7.1).
-var gatewayResponseTypes = map[string]bool{
-	"ACCESS_DENIED": true, "API_CONFIGURATION_ERROR": true, "AUTHORIZER_CONFIGURATION_ERROR": true,
-	"AUTHORIZER_FAILURE": true, "BAD_REQUEST_PARAMETERS": true, "BAD_REQUEST_BODY": true, "DEFAULT_4XX": true,
-	"DEFAULT_5XX": true, "EXPIRED_TOKEN": true, "INTEGRATION_FAILURE": true, "INTEGRATION_TIMEOUT": true,
-	"INVALID_API_KEY": true, "INVALID_SIGNATURE": true, "MISSING_AUTHENTICATION_TOKEN": true, "QUOTA_EXCEEDED": true,
-	"REQUEST_TOO_LARGE": true, "RESOURCE_NOT_FOUND": true, "THROTTLED": true, "UNAUTHORIZED": true,
-	"UNSUPPORTED_MEDIA_TYPE": true, "WAF_FILTERED": true,
-}
 
 func (l *loader) statusCode(s string, n *yaml.Node, rep reporter) int {
 	c, err := strconv.Atoi(s)
@@ -856,7 +907,7 @@ func (l *loader) cfnResourcePath(s *apiState, id string, rep reporter, depth int
 		}
 		return "", false
 	}
-	if !validPathPart(part) {
+	if !apimodel.ValidPathPart(part) {
 		rrep.errorf(get(p, "PathPart"), "PathPart", "invalid path part %q", part)
 		return "", false
 	}
@@ -907,10 +958,6 @@ func (l *loader) resourceByID(s *apiState, id string) *apimodel.Resource {
 	}
 	return nil
 }
-
-var pathPartRE = regexp.MustCompile(`^([A-Za-z0-9._:~!$&'()*,;=@-]+|\{[A-Za-z0-9._-]+\+?\})$`)
-
-func validPathPart(p string) bool { return pathPartRE.MatchString(p) }
 
 // methodResource resolves a Method's ResourceId.
 func (l *loader) methodResource(s *apiState, n *yaml.Node, rep reporter) *apimodel.Resource {
@@ -1151,39 +1198,17 @@ func (l *loader) cfnAuthorizer(s *apiState, r *resource, rep reporter) {
 		rep.errorf(get(p, "Type"), "Type", "must be TOKEN, REQUEST or COGNITO_USER_POOLS, not %q", typ)
 		return
 	}
+	// The identity-source grammar, the TTL range and the validation
+	// expression are the model's rules (apimodel.Validate).
 	if ttl, ok := rep.integer(p, "AuthorizerResultTtlInSeconds"); ok {
-		if ttl < 0 || ttl > apimodel.MaxResultTTL {
-			rep.errorf(get(p, "AuthorizerResultTtlInSeconds"), "AuthorizerResultTtlInSeconds", "must be between 0 and %d, not %d", apimodel.MaxResultTTL, ttl)
-		}
 		a.ResultTTL = ttl
 	}
 	a.IdentitySource, _ = rep.str(p, "IdentitySource")
 	a.IdentityValidationExpression, _ = rep.str(p, "IdentityValidationExpression")
 	a.Credentials, _ = rep.str(p, "AuthorizerCredentials")
-	if a.IdentityValidationExpression != "" {
-		if _, err := regexp.Compile(a.IdentityValidationExpression); err != nil {
-			rep.errorf(get(p, "IdentityValidationExpression"), "IdentityValidationExpression", "invalid regular expression: %v", err)
-		}
-		if a.Type == apimodel.AuthorizerRequest {
-			rep.warnf(get(p, "IdentityValidationExpression"), "IdentityValidationExpression", "ignored: API Gateway applies it to TOKEN and COGNITO_USER_POOLS authorizers only")
-			a.IdentityValidationExpression = ""
-		}
-	}
-	switch {
-	case failed(p, "IdentitySource") || failed(p, "AuthorizerResultTtlInSeconds"):
-	case a.Type == apimodel.AuthorizerToken, a.Type == apimodel.AuthorizerCognito:
-		if !identityHeaderRE.MatchString(a.IdentitySource) {
-			rep.errorf(or(get(p, "IdentitySource"), r.Node), "IdentitySource", "a %s authorizer needs IdentitySource method.request.header.NAME", a.Type)
-		}
-	case a.Type == apimodel.AuthorizerRequest:
-		if a.IdentitySource == "" && a.ResultTTL > 0 {
-			rep.errorf(r.Node, "IdentitySource", "a REQUEST authorizer with caching on (AuthorizerResultTtlInSeconds > 0) needs an IdentitySource")
-		}
-		for _, src := range splitIdentitySource(a.IdentitySource) {
-			if !identitySourceRE.MatchString(src) {
-				rep.errorf(get(p, "IdentitySource"), "IdentitySource", "invalid identity source %q", src)
-			}
-		}
+	if a.IdentityValidationExpression != "" && a.Type == apimodel.AuthorizerRequest {
+		rep.warnf(get(p, "IdentityValidationExpression"), "IdentityValidationExpression", "ignored: API Gateway applies it to TOKEN and COGNITO_USER_POOLS authorizers only")
+		a.IdentityValidationExpression = ""
 	}
 	if a.Type == apimodel.AuthorizerCognito {
 		a.ProviderARNs = rep.strList(p, "ProviderARNs", false)
@@ -1209,21 +1234,6 @@ func or(a, b *yaml.Node) *yaml.Node {
 		return a
 	}
 	return b
-}
-
-var (
-	identityHeaderRE = regexp.MustCompile(`^method\.request\.header\.[^\s,]+$`)
-	identitySourceRE = regexp.MustCompile(`^(method\.request\.(header|querystring|multivalueheader|multivaluequerystring)\.[^\s,]+|stageVariables\.[^\s,]+|context\.[^\s,]+)$`)
-)
-
-func splitIdentitySource(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // ---- keys, plans, permissions ---------------------------------------------

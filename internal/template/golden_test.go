@@ -264,6 +264,9 @@ func render(m *apimodel.Model, err error, dir string) string {
 			if f.InlineCode != "" {
 				fmt.Fprintf(&b, "  inline-code %q\n", f.InlineCode)
 			}
+			for _, d := range f.LayerDirs {
+				fmt.Fprintf(&b, "  layer-dir %s\n", clean(d))
+			}
 			if len(f.Environment) > 0 {
 				fmt.Fprintf(&b, "  environment%s\n", kv(f.Environment, " "))
 			}

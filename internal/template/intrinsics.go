@@ -42,7 +42,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
-	"github.com/portcullis-gateway/portcullis/internal/yamllimit"
+	"github.com/portcullis-gateway/portcullis/internal/yamlnode"
 )
 
 // symRef records that a node's value is a reference to a resource.
@@ -765,17 +765,20 @@ func (l *loader) transform(arg, n *yaml.Node, c evalCtx) (*yaml.Node, bool) {
 // parse decodes YAML or JSON and remembers which file each node came from
 // when it is not the template itself.
 func (l *loader) parse(file string, data []byte) (*yaml.Node, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &parseError{file: l.display(file), line: yamlErrLine(err), msg: yamlErrText(err)}
+	// One parser for YAML and JSON (package yamlnode): a JSON template
+	// reads like its YAML spelling, "\/" escapes included.
+	parsed, err := yamlnode.Parse(data)
+	if err != nil {
+		pe := &parseError{file: l.display(file), msg: err.Error()}
+		if se, ok := err.(*yamlnode.SyntaxError); ok {
+			pe.line, pe.col, pe.msg = se.Line, se.Col, se.Msg
+			if se.Msg == "the document is empty" {
+				pe.msg = "empty document"
+			}
+		}
+		return nil, pe
 	}
-	if err := yamllimit.Check(&doc); err != nil {
-		le := err.(*yamllimit.Error)
-		return nil, &parseError{file: l.display(file), line: le.Line, col: le.Col, msg: le.Error()}
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, &parseError{file: l.display(file), msg: "empty document"}
-	}
+	doc := *parsed
 	if file != l.path {
 		disp := l.display(file)
 		var mark func(*yaml.Node)
@@ -798,7 +801,7 @@ type parseError struct {
 }
 
 func (e *parseError) Error() string {
-	if e.col > 0 {
+	if e.line > 0 && e.col > 0 {
 		return fmt.Sprintf("%s:%d:%d: %s", e.file, e.line, e.col, e.msg)
 	}
 	if e.line > 0 {

@@ -158,31 +158,17 @@ func Load(path string, opts Options) (*apimodel.Model, error) {
 	m := l.model
 	m.Warnings = sortDiags(l.warns)
 	m.Ignored = sortDiags(l.ignored)
+	// The model's own rules run once, on what the template deploys;
+	// every problem is reported together.
+	check := apimodel.Validate
 	if len(l.errs) > 0 {
-		return m, apimodel.Errors(sortDiags(l.errs))
+		check = apimodel.ValidateRules
+	}
+	errs := append(l.errs, check(m)...)
+	if len(errs) > 0 {
+		return m, apimodel.Errors(sortDiags(errs))
 	}
 	return m, nil
-}
-
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
-
-func yamlErrLine(err error) int {
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
-	return 0
-}
-
-// yamlErrText drops the "yaml: line N:" prefix, which the position says.
-func yamlErrText(err error) string {
-	s := strings.TrimPrefix(err.Error(), "yaml: ")
-	if rest, ok := strings.CutPrefix(s, "line "); ok {
-		if _, after, found := strings.Cut(rest, ": "); found {
-			return after
-		}
-	}
-	return s
 }
 
 func sortDiags(d []apimodel.Diagnostic) []apimodel.Diagnostic {
@@ -254,9 +240,27 @@ func (l *loader) load() {
 		l.errorf(g, "", "Globals", "Globals needs Transform: %s", samTransform)
 	}
 	l.readResources()
+	if !l.sam {
+		// Without the transform CloudFormation itself refuses the template
+		// ("Template format error: Unrecognized resource types:
+		// [AWS::Serverless::Function]"); loading it as plain CloudFormation
+		// would silently serve nothing.
+		for _, r := range l.resources {
+			if strings.HasPrefix(r.Type, "AWS::Serverless::") {
+				l.errorf(or(get(r.Node, "Type"), r.Node), r.ID, "Type", "%s needs the SAM transform: add Transform: %s at the top of the template (CloudFormation refuses unrecognized resource types without it)", r.Type, samTransform)
+			}
+		}
+	}
 	l.findImplicitAPI()
 	for _, r := range l.resources {
 		if !r.Active {
+			continue
+		}
+		if !handledType(r.Type) {
+			// Nothing reads the properties of a resource Portcullis does
+			// not emulate, so they are not evaluated: a parameter only such
+			// a resource uses (a table name, a bucket) needs no value.
+			r.Props = mapNode(r.Node.Line, r.Node.Column)
 			continue
 		}
 		props, ok := l.eval(r.RawProps, evalCtx{id: r.ID, path: "Properties"})
@@ -455,6 +459,11 @@ func (l *loader) readResources() {
 				r.RawProps = p[1]
 			case "Condition", "DependsOn", "Metadata", "DeletionPolicy", "UpdateReplacePolicy",
 				"UpdatePolicy", "CreationPolicy", "Connectors", "IgnoreGlobals":
+			case "Description":
+				// Not in CloudFormation's list of resource attributes, but
+				// accepted at deployment: AWS's own CodeStar templates put
+				// one on every resource (shalupov/idea-cloudformation#117,
+				// stelligent/cfn_nag#477). It changes nothing.
 			default:
 				l.errorf(p[0], id, p[0].Value, "unknown resource attribute %q", p[0].Value)
 			}

@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/yamlnode"
 )
 
 // errorTag marks a placeholder left where evaluation failed. The failure has
@@ -156,24 +157,12 @@ func (l *loader) deepCopy(n *yaml.Node) *yaml.Node {
 
 func isScalar(n *yaml.Node) bool { return n != nil && n.Kind == yaml.ScalarNode }
 
-func isNull(n *yaml.Node) bool {
-	return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
-}
+// The scalar rules (null, whole numbers, numbers, booleans, kind names)
+// are the shared node layer's (package yamlnode): both loaders read and
+// word a value the same way.
+func isNull(n *yaml.Node) bool { return yamlnode.IsNull(n) }
 
-func kindName(n *yaml.Node) string {
-	switch {
-	case n == nil:
-		return "nothing"
-	case n.Kind == yaml.MappingNode:
-		return "a map"
-	case n.Kind == yaml.SequenceNode:
-		return "a list"
-	case n.Tag == "!!null":
-		return "null"
-	default:
-		return "a scalar"
-	}
-}
+func kindName(n *yaml.Node) string { return yamlnode.KindName(n) }
 
 // reporter collects diagnostics for one resource property tree.
 type reporter struct {
@@ -233,13 +222,12 @@ func (r reporter) integer(m *yaml.Node, key string) (int, bool) {
 	if v == nil || isNull(v) || isErr(v) {
 		return 0, false
 	}
-	if v.Kind == yaml.ScalarNode {
-		if i, err := strconv.Atoi(strings.TrimSpace(v.Value)); err == nil {
-			return i, true
-		}
+	i, err := yamlnode.Int(v)
+	if err != nil {
+		r.errorf(v, key, "%v", err)
+		return 0, false
 	}
-	r.errorf(v, key, "must be an integer, not %q", v.Value)
-	return 0, false
+	return i, true
 }
 
 func (r reporter) float(m *yaml.Node, key string) (float64, bool) {
@@ -247,13 +235,12 @@ func (r reporter) float(m *yaml.Node, key string) (float64, bool) {
 	if v == nil || isNull(v) || isErr(v) {
 		return 0, false
 	}
-	if v.Kind == yaml.ScalarNode {
-		if f, err := strconv.ParseFloat(strings.TrimSpace(v.Value), 64); err == nil {
-			return f, true
-		}
+	f, err := yamlnode.Float(v)
+	if err != nil {
+		r.errorf(v, key, "%v", err)
+		return 0, false
 	}
-	r.errorf(v, key, "must be a number, not %q", v.Value)
-	return 0, false
+	return f, true
 }
 
 func (r reporter) boolean(m *yaml.Node, key string) (val, set bool) {
@@ -261,16 +248,12 @@ func (r reporter) boolean(m *yaml.Node, key string) (val, set bool) {
 	if v == nil || isNull(v) || isErr(v) {
 		return false, false
 	}
-	if v.Kind == yaml.ScalarNode {
-		switch strings.ToLower(v.Value) {
-		case "true":
-			return true, true
-		case "false":
-			return false, true
-		}
+	b, err := yamlnode.Bool(v)
+	if err != nil {
+		r.errorf(v, key, "%v", err)
+		return false, false
 	}
-	r.errorf(v, key, "must be true or false, not %q", v.Value)
-	return false, false
+	return b, true
 }
 
 // strList reads a list of strings; a single string is accepted as a

@@ -40,14 +40,13 @@ var (
 )
 
 var samFunctionSpec = propSpec{
-	handled: []string{"Handler", "Runtime", "CodeUri", "InlineCode", "Environment", "Timeout", "MemorySize", "FunctionName", "Events"},
+	handled: []string{"Handler", "Runtime", "CodeUri", "InlineCode", "Environment", "Timeout", "MemorySize", "FunctionName", "Events", "Layers"},
 	inert: []string{"Description", "Policies", "Role", "Tags", "Architectures", "Tracing", "VpcConfig", "DeadLetterQueue",
 		"ReservedConcurrentExecutions", "ProvisionedConcurrencyConfig", "AutoPublishAlias", "AutoPublishAliasAllProperties",
 		"AutoPublishCodeSha256", "DeploymentPreference", "KmsKeyArn", "PermissionsBoundary", "AssumeRolePolicyDocument",
 		"EventInvokeConfig", "FileSystemConfigs", "LoggingConfig", "RecursiveLoop", "SnapStart", "RuntimeManagementConfig",
 		"PropagateTags", "CodeSigningConfigArn", "EphemeralStorage", "VersionDescription", "VersionDeletionPolicy", "RolePath"},
 	warn: map[string]string{
-		"Layers":            "layers are not mounted; code that imports from a layer fails",
 		"PackageType":       "container image functions are not run",
 		"ImageUri":          "container image functions are not run",
 		"ImageConfig":       "container image functions are not run",
@@ -257,18 +256,27 @@ func (l *loader) samFunction(r *resource) {
 		image = true
 	}
 	switch {
-	case inlineSet && uri != nil && !(failed(p, "InlineCode") && isErr(uri)):
-		rep.errorf(uri, "CodeUri", "Only one of 'InlineCode' or 'CodeUri' can be set.")
 	case hasInline:
+		// SAM deploys InlineCode when both are set: its translator raises
+		// "Only one of 'InlineCode' or 'CodeUri' can be set." only when
+		// neither is, and otherwise picks InlineCode before CodeUri
+		// (samtranslator/model/sam_resources.py, SamFunction._construct_code_dict).
 		f.InlineCode = inline
+		if uri != nil {
+			rep.warnf(uri, "CodeUri", "ignored: InlineCode is set, and SAM deploys InlineCode when both are")
+		}
+	case inlineSet:
 	case uri != nil && !isErr(uri):
 		if uri.Kind == yaml.ScalarNode {
 			f.CodeDir = l.codeDir(uri.Value, uri, rep.at("CodeUri"))
 		} else {
 			rep.warnf(uri, "CodeUri", "not emulated: code in S3 cannot be run locally; give CodeUri the local directory")
 		}
-	case !image && uri == nil && !inlineSet:
-		rep.errorf(r.Node, "CodeUri", "Either 'InlineCode' or 'CodeUri' must be set.")
+	case !image && uri == nil:
+		// SAM CLI runs and packages a function without CodeUri from the
+		// template's own directory (aws/aws-sam-cli#140: the code is found
+		// relative to the template, not the working directory).
+		f.CodeDir = l.dir
 	}
 	if !image {
 		if f.Runtime == "" && !failed(p, "Runtime") {
@@ -477,6 +485,11 @@ func (l *loader) apiEvent(fn *resource, name string, ev *yaml.Node, rep reporter
 		switch {
 		case ok && apis[sr.LogicalID] != nil:
 			a = apis[sr.LogicalID]
+		case !ok && idN.Kind == yaml.ScalarNode && apis[idN.Value] != nil:
+			// SAM also takes the API's logical id as a plain string:
+			// tests/translator/input/api_request_model.yaml writes
+			// RestApiId: HtmlApi, and its output adds GET / to HtmlApi.
+			a = apis[idN.Value]
 		case ok && l.typeOf(sr.LogicalID) == "AWS::ApiGateway::RestApi":
 			prep.warnf(idN, "RestApiId", "SAM adds no route to an AWS::ApiGateway::RestApi; declare %s %s in that API", strings.ToUpper(method), path)
 			l.model.Functions[fn.ID].HasAPIGatewayPermission = true
@@ -1482,7 +1495,7 @@ func (l *loader) addGatewayResponses(a *samAPI, gr *yaml.Node, rep reporter) {
 			trep.errorf(resp, "", "Invalid property type '%s' for GatewayResponses. Expected an object of type 'GatewayResponse'.", kindName(resp))
 			continue
 		}
-		if !gatewayResponseTypes[typ] {
+		if !apimodel.IsGatewayResponseType(typ) {
 			trep.errorf(kv[0], "", "unknown gateway response type %q", typ)
 			continue
 		}

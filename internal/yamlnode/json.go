@@ -1,4 +1,4 @@
-package openapi
+package yamlnode
 
 import (
 	"bytes"
@@ -41,18 +41,9 @@ func parseJSON(data []byte) (*yaml.Node, error) {
 	}
 	if _, err := r.dec.Token(); err != io.EOF {
 		line, col := r.lineCol(int(r.dec.InputOffset()))
-		return nil, &syntaxError{line, col, "unexpected data after the top-level value"}
+		return nil, &SyntaxError{line, col, "unexpected data after the top-level value"}
 	}
 	return &yaml.Node{Kind: yaml.DocumentNode, Line: 1, Column: 1, Content: []*yaml.Node{n}}, nil
-}
-
-type syntaxError struct {
-	line, col int
-	msg       string
-}
-
-func (e *syntaxError) Error() string {
-	return fmt.Sprintf("line %d, column %d: %s", e.line, e.col, e.msg)
 }
 
 func (r *jsonReader) lineCol(off int) (int, int) {
@@ -89,13 +80,13 @@ func (r *jsonReader) token() (json.Token, int, int, error) {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col = r.lineCol(int(se.Offset))
-			return nil, 0, 0, &syntaxError{line, col, se.Error()}
+			return nil, 0, 0, &SyntaxError{line, col, se.Error()}
 		}
 		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
 			line, col = r.lineCol(len(r.data))
-			return nil, 0, 0, &syntaxError{line, col, "unexpected end of JSON input"}
+			return nil, 0, 0, &SyntaxError{line, col, "unexpected end of JSON input"}
 		}
-		return nil, 0, 0, &syntaxError{line, col, err.Error()}
+		return nil, 0, 0, &SyntaxError{line, col, err.Error()}
 	}
 	return t, line, col, nil
 }
@@ -106,7 +97,7 @@ func (r *jsonReader) value(depth int) (*yaml.Node, error) {
 		return nil, err
 	}
 	if depth > 256 {
-		return nil, &syntaxError{line, col, "nested too deeply"}
+		return nil, &SyntaxError{line, col, "nested too deeply"}
 	}
 	n := &yaml.Node{Line: line, Column: col}
 	switch t := t.(type) {
@@ -137,7 +128,7 @@ func (r *jsonReader) value(depth int) (*yaml.Node, error) {
 				n.Content = append(n.Content, v)
 			}
 		default:
-			return nil, &syntaxError{line, col, fmt.Sprintf("unexpected %q", rune(t))}
+			return nil, &SyntaxError{line, col, fmt.Sprintf("unexpected %q", rune(t))}
 		}
 		if _, _, _, err := r.token(); err != nil { // closing delimiter
 			return nil, err
