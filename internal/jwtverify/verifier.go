@@ -145,6 +145,9 @@ func New(o Options) (*Verifier, error) {
 	popts := []jwt.ParserOption{
 		jwt.WithValidMethods(slices.Clone(algs)),
 		jwt.WithJSONNumber(),
+		// One spelling per token: base64 with stray trailing bits is
+		// refused, so a passing token is byte for byte what was signed.
+		jwt.WithStrictDecoding(),
 		jwt.WithExpirationRequired(),
 		jwt.WithLeeway(leeway),
 		jwt.WithTimeFunc(clock),
