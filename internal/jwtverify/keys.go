@@ -102,6 +102,10 @@ type KeySet struct {
 	// fetch is the outcome of the latest fetch (nil before the first).
 	fetch atomic.Pointer[fetchOutcome]
 
+	// owned is the transport NewKeySet made, closed by Close; nil when
+	// the caller gave the client.
+	owned *http.Transport
+
 	resolveMu sync.Mutex
 	resolve   *rate.Limiter // paces discovery retries
 }
@@ -135,7 +139,7 @@ func NewKeySet(ctx context.Context, name string, src KeySource, o KeyOptions) (*
 	}
 	k := &KeySet{name: name, src: src, opts: o, log: log, given: jwkset.NewMemoryStorage(),
 		resolve: rate.NewLimiter(rate.Every(o.UnknownKIDInterval), 1)}
-	k.client = capped(o.HTTPClient, o.FetchTimeout)
+	k.client, k.owned = capped(o.HTTPClient, o.FetchTimeout)
 	k.ctx, k.cancel = context.WithCancel(ctx)
 
 	for _, s := range src.Static {
@@ -179,7 +183,12 @@ func NewKeySet(ctx context.Context, name string, src KeySource, o KeyOptions) (*
 }
 
 // Close stops the refreshes. It is safe to call more than once.
-func (k *KeySet) Close() { k.cancel() }
+func (k *KeySet) Close() {
+	k.cancel()
+	if k.owned != nil {
+		k.owned.CloseIdleConnections()
+	}
+}
 
 func (k *KeySet) useStorage(s jwkset.Storage) error {
 	kf, err := keyfunc.New(keyfunc.Options{Ctx: k.ctx, Storage: s})
@@ -375,21 +384,23 @@ func positiveOr(d, def time.Duration) time.Duration {
 }
 
 // capped returns a client whose responses are cut at MaxJWKSBytes: a
-// larger body fails to decode, which is a failed fetch.
-func capped(c *http.Client, timeout time.Duration) *http.Client {
-	out := &http.Client{Timeout: timeout}
+// larger body fails to decode, which is a failed fetch. Without c it makes
+// a transport of its own, returned so that Close can release it.
+func capped(c *http.Client, timeout time.Duration) (*http.Client, *http.Transport) {
+	if c == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		return &http.Client{Timeout: timeout, Transport: capTransport{t}}, t
+	}
+	out := *c
 	var rt http.RoundTripper = http.DefaultTransport
-	if c != nil {
-		*out = *c
-		if c.Transport != nil {
-			rt = c.Transport
-		}
-		if out.Timeout == 0 {
-			out.Timeout = timeout
-		}
+	if c.Transport != nil {
+		rt = c.Transport
+	}
+	if out.Timeout == 0 {
+		out.Timeout = timeout
 	}
 	out.Transport = capTransport{rt}
-	return out
+	return &out, nil
 }
 
 type capTransport struct{ rt http.RoundTripper }
