@@ -96,3 +96,23 @@ func ClaimJSON(v any) (string, error) {
 	}
 	return sb.String(), nil
 }
+
+// HTTPAuthorizer is requestContext.authorizer.jwt of an HTTP API's
+// payload 2.0 event (and $context.authorizer.claims.X of its parameter
+// mappings).
+type HTTPAuthorizer struct {
+	Claims map[string]string `json:"claims"`
+	// Scopes is JSON null when the route has no authorization scopes,
+	// as observed on AWS (aws-lambda-go issue #317), and the token's
+	// scopes otherwise.
+	Scopes []string `json:"scopes"`
+}
+
+// ForHTTP renders a verified token for a route with the given scopes.
+func (t *Token) ForHTTP(routeScopes []string) HTTPAuthorizer {
+	a := HTTPAuthorizer{Claims: HTTPClaims(t.Claims)}
+	if len(routeScopes) > 0 {
+		a.Scopes = t.Scopes
+	}
+	return a
+}

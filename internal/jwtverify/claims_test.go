@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 )
@@ -88,4 +89,42 @@ func FuzzVerify(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestForHTTP_DecodesIntoAWSLambdaGo: requestContext.authorizer.jwt as we
+// render it decodes without loss into aws-lambda-go's event type, with
+// scopes null for a route without scopes.
+func TestForHTTP_DecodesIntoAWSLambdaGo(t *testing.T) {
+	tok := &Token{Claims: decode(t, `{"sub":"s","exp":1787996002,"scope":"a b","groups":["g1"]}`), Scopes: []string{"a", "b"}}
+	for _, tt := range []struct {
+		name       string
+		route      []string
+		wantJSON   string
+		wantScopes []string
+	}{
+		{"RouteWithoutScopes", nil, `{"claims":{"exp":"1787996002","groups":"[g1]","scope":"a b","sub":"s"},"scopes":null}`, nil},
+		{"RouteWithScopes", []string{"b"}, `{"claims":{"exp":"1787996002","groups":"[g1]","scope":"a b","sub":"s"},"scopes":["a","b"]}`, []string{"a", "b"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, err := json.Marshal(tok.ForHTTP(tt.route))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(raw) != tt.wantJSON {
+				t.Errorf("JSON = %s\nwant   %s", raw, tt.wantJSON)
+			}
+			var ev events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription
+			d := json.NewDecoder(strings.NewReader(string(raw)))
+			d.DisallowUnknownFields()
+			if err := d.Decode(&ev); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(HTTPClaims(tok.Claims), ev.Claims); diff != "" {
+				t.Errorf("claims after decoding (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantScopes, ev.Scopes); diff != "" {
+				t.Errorf("scopes after decoding (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
