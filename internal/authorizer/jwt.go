@@ -77,7 +77,7 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 		return nil, fmt.Errorf("authorizer %s: a JWT authorizer needs exactly one method.request.header.X identity source, got %q", cfg.ID, src)
 	}
 	if len(cfg.Algorithms) == 0 {
-		return nil, fmt.Errorf("authorizer %s: a JWT authorizer needs defaultAlgorithms (%v)", cfg.ID, jwtverify.RESTAlgorithms)
+		return nil, fmt.Errorf("authorizer %s: a JWT authorizer needs defaultAlgorithms (%v)", cfg.ID, jwtverify.RESTAlgorithms())
 	}
 	if len(cfg.Scopes) > MaxJWTScopes {
 		return nil, fmt.Errorf("authorizer %s: %d authorization scopes, at most %d are allowed", cfg.ID, len(cfg.Scopes), MaxJWTScopes)

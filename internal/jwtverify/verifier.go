@@ -20,11 +20,16 @@ const DefaultLeeway = time.Second
 
 // RSAAlgorithms are the algorithms of HTTP API JWT authorizers ("Currently,
 // only RSA-based algorithms are supported").
-var RSAAlgorithms = []string{"RS256", "RS384", "RS512"}
+func RSAAlgorithms() []string { return []string{"RS256", "RS384", "RS512"} }
 
 // RESTAlgorithms are the values a REST JwtConfiguration's
 // defaultAlgorithms may hold (API Reference JwtConfigurationInput).
-var RESTAlgorithms = []string{"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"}
+func RESTAlgorithms() []string {
+	return []string{"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"}
+}
+
+// reservedClaims cannot carry additional claim rules.
+func reservedClaims() []string { return []string{"iss", "aud", "exp", "nbf", "iat", "scope", "scp"} }
 
 // Issuer is one trusted issuer.
 type Issuer struct {
@@ -49,13 +54,10 @@ type ClaimRule struct {
 	Required bool
 }
 
-// reservedClaims cannot carry additional claim rules.
-var reservedClaims = []string{"iss", "aud", "exp", "nbf", "iat", "scope", "scp"}
-
 // Options configure a Verifier. Zero values are documented per field.
 type Options struct {
 	Issuers []Issuer
-	// Algorithms are the accepted alg values; nil means RSAAlgorithms.
+	// Algorithms are the accepted alg values; nil means RSAAlgorithms().
 	Algorithms []string
 	// ClientIDAudience checks client_id against the audiences when the
 	// token has no aud, as HTTP API JWT authorizers do ("API Gateway
@@ -81,15 +83,15 @@ type Verifier struct {
 func New(o Options) (*Verifier, error) {
 	algs := o.Algorithms
 	if algs == nil {
-		algs = RSAAlgorithms
+		algs = RSAAlgorithms()
 	}
 	var errs []error
 	if len(algs) == 0 {
 		errs = append(errs, errors.New("no algorithms allowed"))
 	}
 	for _, a := range algs {
-		if !slices.Contains(RESTAlgorithms, a) {
-			errs = append(errs, fmt.Errorf("algorithm %q is none of %s", a, strings.Join(RESTAlgorithms, ", ")))
+		if !slices.Contains(RESTAlgorithms(), a) {
+			errs = append(errs, fmt.Errorf("algorithm %q is none of %s", a, strings.Join(RESTAlgorithms(), ", ")))
 		}
 	}
 	if len(o.Issuers) == 0 {
@@ -117,8 +119,8 @@ func New(o Options) (*Verifier, error) {
 			switch {
 			case c.Name == "":
 				errs = append(errs, fmt.Errorf("issuer %s: a claim rule has no name", is.Issuer))
-			case slices.Contains(reservedClaims, c.Name):
-				errs = append(errs, fmt.Errorf("issuer %s: claim %s cannot have a rule (%s are checked by the authorizer)", is.Issuer, c.Name, strings.Join(reservedClaims, ", ")))
+			case slices.Contains(reservedClaims(), c.Name):
+				errs = append(errs, fmt.Errorf("issuer %s: claim %s cannot have a rule (%s are checked by the authorizer)", is.Issuer, c.Name, strings.Join(reservedClaims(), ", ")))
 			case seen[c.Name]:
 				errs = append(errs, fmt.Errorf("issuer %s: claim %s has two rules", is.Issuer, c.Name))
 			case slices.Contains(c.Values, ""):
