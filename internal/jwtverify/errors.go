@@ -85,18 +85,17 @@ func (e *Error) Is(target error) bool {
 // audience"`); the others follow its wording and are kept here, in one
 // place, so that a capture can correct them.
 const (
-	DescAudience     = "the token does not have a valid audience"
-	DescIssuer       = "the token does not have a valid issuer"
-	DescExpired      = "the token has expired"
-	DescNotYetValid  = "the token is not valid yet"
-	DescIssuedLater  = "the token was issued in the future"
-	DescMalformed    = "the token is malformed"
-	DescAlgorithm    = "the token's signing algorithm is not allowed"
-	DescSignature    = "the token signature is invalid"
-	DescKey          = "the token's signing key is unknown"
-	DescClaim        = "the token does not have a valid claim"
-	DescScope        = "the token does not have a required scope"
-	DescMissingToken = "the token is missing"
+	DescAudience    = "the token does not have a valid audience"
+	DescIssuer      = "the token does not have a valid issuer"
+	DescExpired     = "the token has expired"
+	DescNotYetValid = "the token is not valid yet"
+	DescIssuedLater = "the token was issued in the future"
+	DescMalformed   = "the token is malformed"
+	DescAlgorithm   = "the token's signing algorithm is not allowed"
+	DescSignature   = "the token signature is invalid"
+	DescKey         = "the token's signing key is unknown"
+	DescClaim       = "the token does not have a valid claim"
+	DescScope       = "the token does not have a required scope"
 )
 
 // invalidToken is the 401 answer for a token that failed a check.
