@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -344,5 +346,45 @@ func BenchmarkVerify_CachedKey(b *testing.B) {
 		if _, err := v.Verify(ctx, req); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestVerify_ConcurrentDuringRefetch: verifications running while unknown
+// kids make the key set refetch and replace its keys always see a whole
+// set: the published key keeps verifying, the unknown one never does (run
+// with -race).
+func TestVerify_ConcurrentDuringRefetch(t *testing.T) {
+	ti := newTestIssuer(t)
+	ti.publish(t, "k1", false)
+	ti.publish(t, "gone", false)
+	ti.retire("gone")
+	keys := newKeySet(t, KeySource{Discovery: ti.URL() + "/.well-known/openid-configuration"}, KeyOptions{UnknownKIDInterval: time.Nanosecond})
+	v := newVerifier(t, Options{Issuers: []Issuer{{Issuer: ti.URL(), Audiences: []string{"api"}, Keys: keys}}})
+	known := ti.sign(t, jwt.SigningMethodRS256, "k1", ti.claims())
+	unknown := ti.sign(t, jwt.SigningMethodRS256, "gone", ti.claims())
+	var wg sync.WaitGroup
+	errs := make(chan error, 128)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 8 {
+				if g%2 == 0 {
+					if _, err := v.Verify(context.Background(), Request{Token: known}); err != nil {
+						errs <- fmt.Errorf("published key: %w", err)
+					}
+				} else if _, err := v.Verify(context.Background(), Request{Token: unknown}); !errors.Is(err, Unauthorized) {
+					errs <- fmt.Errorf("retired key: %v, want Unauthorized", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if ti.jwksHits.Load() < 2 {
+		t.Errorf("JWKS fetches = %d, want refetches during the run", ti.jwksHits.Load())
 	}
 }
