@@ -39,7 +39,11 @@ func TestWWWAuthenticate_Golden(t *testing.T) {
 		{"not-yet-valid", rs(with(c, "nbf", testNow.Add(time.Minute).Unix())), nil},
 		{"issued-later", rs(with(c, "iat", testNow.Add(time.Minute).Unix())), nil},
 		{"signature", rs(c)[:len(rs(c))-8] + "AAAAAAAA", nil},
-		{"unknown-kid", func() string { ti.publish(t, "k2", false); ti.retire("k2"); return ti.sign(t, jwt.SigningMethodRS256, "k2", c) }(), nil},
+		{"unknown-kid", func() string {
+			ti.publish(t, "k2", false)
+			ti.retire("k2")
+			return ti.sign(t, jwt.SigningMethodRS256, "k2", c)
+		}(), nil},
 		{"claim", rs(with(c, "tenant", nil)), nil},
 		{"scope", rs(c), []string{"admin", "pets/delete"}},
 	}
