@@ -21,8 +21,13 @@
 // Claims reach the backend as strings rendered like API Gateway renders
 // them (spec §10, D17): see RenderClaims.
 //
-// Keys come per pool from a JWKS file, a JWKS URL (refreshed periodically,
-// with refreshes for unknown key ids rate-limited) or, for pools configured
-// as local, from the LocalKey that Mint signs with, so that tokens from
-// "portcullis token" are trusted by the gateway on the same machine.
+// The signature, issuer and date checks and the key sets are package
+// jwtverify's, the verifier the JWT authorizers share: each pool is a
+// jwtverify issuer (no audience check, RS256 only, iat not checked) whose
+// keys come from a JWKS file, a JWKS URL (refreshed periodically, with
+// refreshes for unknown key ids rate-limited) or, for pools configured as
+// local, from the LocalKey that Mint signs with, so that tokens from
+// "portcullis token" are trusted by the gateway on the same machine. What
+// is Cognito's own stays here: user pool ARNs and issuers, token_use,
+// scopes on access tokens, the validation expression and claim rendering.
 package cognito

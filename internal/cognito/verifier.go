@@ -2,10 +2,8 @@ package cognito
 
 import (
 	"context"
-	"crypto/rsa"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -15,6 +13,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/portcullis-gateway/portcullis/internal/jwtverify"
 )
 
 // DefaultLeeway is the clock-skew tolerance on exp and nbf when
@@ -22,19 +22,19 @@ import (
 // development machine's clock is rarely synchronised with Cognito's to
 // better than a second; one second absorbs both while a token that
 // production refuses as expired is refused here at most a second later.
-const DefaultLeeway = time.Second
+const DefaultLeeway = jwtverify.DefaultLeeway
 
 // Defaults for key retrieval, used when the Options field is zero.
 const (
 	// DefaultFetchTimeout is API Gateway's own timeout for a JWKS endpoint
 	// (HTTP API JWT authorizer quotas, spec §13.2).
-	DefaultFetchTimeout = 1500 * time.Millisecond
+	DefaultFetchTimeout = jwtverify.DefaultFetchTimeout
 	// DefaultRefreshInterval: Cognito rotates keys rarely; an hourly
 	// refresh plus the unknown-kid refresh keeps up.
-	DefaultRefreshInterval = time.Hour
+	DefaultRefreshInterval = jwtverify.DefaultRefreshInterval
 	// DefaultUnknownKIDInterval spaces the refreshes a token with an unknown
 	// kid may trigger, so a flood of forged kids cannot hammer the JWKS URL.
-	DefaultUnknownKIDInterval = 5 * time.Minute
+	DefaultUnknownKIDInterval = jwtverify.DefaultUnknownKIDInterval
 )
 
 // Options configure a Verifier. Zero values are documented per field.
@@ -75,11 +75,11 @@ type Identity struct {
 
 // Verifier checks Cognito user pool tokens. It is safe for concurrent use.
 type Verifier struct {
-	pools   map[string]*pool // by ARN
-	parser  *jwt.Parser
-	cancel  context.CancelFunc
-	client  *http.Client // owned by the Verifier, closed on Close; nil if given
-	exprs   sync.Map     // identityValidationExpression → *regexp.Regexp
+	pools map[string]*pool // by ARN
+	// jwt verifies signature, issuer and dates with the pools as issuers;
+	// nil when no pool is configured.
+	jwt     *jwtverify.Verifier
+	exprs   sync.Map // identityValidationExpression → *regexp.Regexp
 	closeMu sync.Once
 }
 
@@ -89,57 +89,46 @@ type Verifier struct {
 // that pool fail with KeysUnavailable until a refresh succeeds). ctx bounds
 // the life of the background refreshes, as does Close.
 func New(ctx context.Context, o Options) (*Verifier, error) {
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	ko := jwtverify.KeyOptions{
+		HTTPClient:         o.HTTPClient,
+		FetchTimeout:       o.FetchTimeout,
+		RefreshInterval:    o.RefreshInterval,
+		UnknownKIDInterval: o.UnknownKIDInterval,
+		Logger:             o.Logger,
 	}
-	clock := o.Clock
-	if clock == nil {
-		clock = time.Now
-	}
-	leeway := o.Leeway
-	switch {
-	case leeway == 0:
-		leeway = DefaultLeeway
-	case leeway < 0:
-		leeway = 0
-	}
-	s := keySettings{
-		local:           o.LocalKey,
-		client:          o.HTTPClient,
-		fetchTimeout:    positiveOr(o.FetchTimeout, DefaultFetchTimeout),
-		refreshInterval: positiveOr(o.RefreshInterval, DefaultRefreshInterval),
-		unknownKID:      positiveOr(o.UnknownKIDInterval, DefaultUnknownKIDInterval),
-		log:             log,
-	}
-	v := &Verifier{
-		pools: make(map[string]*pool, len(o.Pools)),
-		parser: jwt.NewParser(
-			jwt.WithValidMethods([]string{"RS256"}),
-			jwt.WithJSONNumber(),
-			jwt.WithExpirationRequired(),
-			jwt.WithLeeway(leeway),
-			jwt.WithTimeFunc(clock),
-		),
-	}
-	if s.client == nil {
-		v.client = &http.Client{Timeout: s.fetchTimeout}
-		s.client = v.client
-	}
-	ctx, v.cancel = context.WithCancel(ctx)
-
-	var errs []error
+	v := &Verifier{pools: make(map[string]*pool, len(o.Pools))}
+	var (
+		errs    []error
+		issuers []jwtverify.Issuer
+	)
 	for _, c := range o.Pools {
 		if _, dup := v.pools[c.ARN]; dup {
 			errs = append(errs, fmt.Errorf("user pool %s configured twice", c.ARN))
 			continue
 		}
-		p, err := newPool(ctx, c, s)
+		p, err := newPool(ctx, c, o.LocalKey, ko)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		v.pools[c.ARN] = p
+		issuers = append(issuers, jwtverify.Issuer{Issuer: p.issuer, Keys: p.keys})
+	}
+	if len(errs) == 0 && len(issuers) > 0 {
+		// A COGNITO_USER_POOLS authorizer checks neither aud (the
+		// validation expression may) nor iat, and takes RS256 only, the
+		// algorithm Cognito signs with.
+		jv, err := jwtverify.New(jwtverify.Options{
+			Issuers:        issuers,
+			Algorithms:     []string{"RS256"},
+			IgnoreIssuedAt: true,
+			Clock:          o.Clock,
+			Leeway:         o.Leeway,
+		})
+		if err != nil {
+			errs = append(errs, err)
+		}
+		v.jwt = jv
 	}
 	if err := errors.Join(errs...); err != nil {
 		v.Close()
@@ -148,19 +137,11 @@ func New(ctx context.Context, o Options) (*Verifier, error) {
 	return v, nil
 }
 
-func positiveOr(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
-}
-
 // Close stops the JWKS refreshes. It is safe to call more than once.
 func (v *Verifier) Close() {
 	v.closeMu.Do(func() {
-		v.cancel()
-		if v.client != nil {
-			v.client.CloseIdleConnections()
+		for _, p := range v.pools {
+			p.keys.Close()
 		}
 	})
 }
@@ -171,29 +152,13 @@ func (v *Verifier) Close() {
 // is an *Error: Unauthorized, or KeysUnavailable when the pool's keys
 // cannot be obtained.
 func (v *Verifier) Verify(ctx context.Context, token string, providerARNs, scopes []string, validationExpr string) (*Identity, error) {
-	token = stripBearer(token)
+	token = jwtverify.StripBearer(token)
 	if token == "" {
 		return nil, unauthorized("empty token", nil)
 	}
-
-	// The key lookup runs inside the parser, after the header and claims
-	// are decoded and the alg is known to be RS256, before the signature is
-	// checked. Its verdict is kept aside because the parser wraps it.
-	var keyErr *Error
-	claims := jwt.MapClaims{}
-	_, err := v.parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
-		key, kerr := v.key(ctx, t, providerARNs)
-		if kerr != nil {
-			keyErr = kerr
-			return nil, kerr
-		}
-		return key, nil
-	})
-	if keyErr != nil {
-		return nil, keyErr
-	}
+	claims, err := v.verifyJWT(ctx, token, providerARNs)
 	if err != nil {
-		return nil, unauthorized("token rejected", err)
+		return nil, err
 	}
 
 	// Without scopes the method takes ID tokens, with scopes access tokens
@@ -235,34 +200,48 @@ func (v *Verifier) Verify(ctx context.Context, token string, providerARNs, scope
 	return &Identity{Claims: RenderClaims(claims), Scopes: granted, Subject: sub}, nil
 }
 
-// key finds the verification key for t: the pool whose issuer is the
-// token's iss among the authorizer's pools, then the key with the token's
-// kid in that pool's key set.
-func (v *Verifier) key(ctx context.Context, t *jwt.Token, providerARNs []string) (*rsa.PublicKey, *Error) {
-	iss, _ := t.Claims.(jwt.MapClaims)["iss"].(string)
-	if iss == "" {
-		return nil, unauthorized("token has no iss claim", nil)
-	}
-	p, perr := v.poolFor(iss, providerARNs)
-	if perr != nil {
-		return nil, perr
-	}
-	kid, _ := t.Header["kid"].(string)
-	if kid == "" {
-		return nil, unauthorized("token header has no kid", nil)
-	}
-	key, err := p.keys.KeyfuncCtx(ctx)(t)
-	if err != nil {
-		if ferr := p.fetchErr(); ferr != nil {
-			return nil, keysUnavailable(fmt.Sprintf("kid %q is not in the cached keys of user pool %s and its JWKS cannot be fetched", kid, p.arn), ferr)
+// verifyJWT checks the signature, issuer and dates with package jwtverify,
+// the token's pool being the one among providerARNs whose issuer is the
+// token's iss.
+func (v *Verifier) verifyJWT(ctx context.Context, token string, providerARNs []string) (map[string]any, error) {
+	allow := func(iss string) error {
+		if _, perr := v.poolFor(iss, providerARNs); perr != nil {
+			return perr
 		}
-		return nil, unauthorized(fmt.Sprintf("kid %q is not a signing key of user pool %s", kid, p.arn), err)
+		return nil
 	}
-	rk, ok := key.(*rsa.PublicKey)
-	if !ok {
-		return nil, unauthorized(fmt.Sprintf("key %q of user pool %s is a %T, not an RSA public key", kid, p.arn, key), nil)
+	if v.jwt == nil {
+		// No pool is configured: the token cannot pass, and poolFor says
+		// whether that is the caller's fault or the configuration's.
+		c := jwt.MapClaims{}
+		if _, _, err := jwt.NewParser().ParseUnverified(token, c); err != nil {
+			return nil, unauthorized("token rejected", err)
+		}
+		iss, _ := c["iss"].(string)
+		if iss == "" {
+			return nil, unauthorized("token has no iss claim", nil)
+		}
+		if err := allow(iss); err != nil {
+			return nil, err
+		}
+		return nil, unauthorized(fmt.Sprintf("issuer %q is no configured user pool", iss), nil)
 	}
-	return rk, nil
+	tok, err := v.jwt.Verify(ctx, jwtverify.Request{Token: token, AllowIssuer: allow})
+	if err == nil {
+		return tok.Claims, nil
+	}
+	var ce *Error
+	if errors.As(err, &ce) {
+		return nil, ce
+	}
+	var je *jwtverify.Error
+	if errors.As(err, &je) {
+		if je.Kind == jwtverify.KeysUnavailable {
+			return nil, keysUnavailable(je.Reason, je.Err)
+		}
+		return nil, unauthorized(je.Reason, je.Err)
+	}
+	return nil, unauthorized("token rejected", err)
 }
 
 func (v *Verifier) poolFor(iss string, providerARNs []string) (*pool, *Error) {
@@ -308,14 +287,4 @@ func (v *Verifier) validationRegexp(expr string) (*regexp.Regexp, error) {
 // to reject a bad expression at load time.
 func CompileValidationExpression(expr string) (*regexp.Regexp, error) {
 	return regexp.Compile(`^(?:` + expr + `)$`)
-}
-
-// stripBearer removes an optional "Bearer " prefix (D16). The scheme is
-// compared case-insensitively, as HTTP authentication schemes are.
-func stripBearer(token string) string {
-	const prefix = "bearer "
-	if len(token) >= len(prefix) && strings.EqualFold(token[:len(prefix)], prefix) {
-		return strings.TrimLeft(token[len(prefix):], " ")
-	}
-	return token
 }
