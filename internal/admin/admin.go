@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 )
 
@@ -40,6 +41,9 @@ type Options struct {
 	// Now is the clock; nil means time.Now. The time New runs is every
 	// API's and stage's createdDate.
 	Now func() time.Time
+	// Decisions is the ring of recent decisions the view at / shows; nil
+	// turns the view off.
+	Decisions *decision.Ring
 }
 
 // Server is the admin API.
@@ -47,6 +51,7 @@ type Server struct {
 	opts    Options
 	mux     *http.ServeMux
 	created time.Time
+	streams *viewStreams
 }
 
 // New builds the admin handler.
@@ -76,6 +81,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Metrics != nil {
 		s.mux.Handle("GET /metrics", opts.Metrics)
+	}
+	if opts.Decisions != nil {
+		s.routeView()
 	}
 	return s
 }

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/policy"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
@@ -175,13 +176,13 @@ func (c *Chain) Authorize(ctx context.Context, r *reqctx.Request) error {
 	var err error
 	switch c.kind {
 	case apimodel.AuthNone:
-		err = c.none(r, log)
+		err = c.none(r, log, decision.From(ctx))
 	case apimodel.AuthCustom:
 		err = c.custom(ctx, r, log)
 	case apimodel.AuthCognito:
 		err = c.cognito(ctx, r, log)
 	case apimodel.AuthIAM:
-		err = c.awsIAM(r, log)
+		err = c.awsIAM(r, log, decision.From(ctx))
 	}
 	if err != nil {
 		return err
@@ -197,7 +198,7 @@ func (c *Chain) Authorize(ctx context.Context, r *reqctx.Request) error {
 
 // evalResource decides r against the resource policy for caller (nil for
 // everyone but IAM callers) and logs the decision.
-func (c *Chain) evalResource(r *reqctx.Request, caller *iamCaller, phase string, log *slog.Logger) policy.Decision {
+func (c *Chain) evalResource(r *reqctx.Request, caller *iamCaller, phase string, log *slog.Logger, tr *decision.Trace) policy.Decision {
 	req := &policy.Request{Action: policy.ActionInvoke, Resource: r.MethodARN, Context: conditionContext(r, caller)}
 	if caller != nil {
 		req.Principal = caller.principal()
@@ -205,6 +206,9 @@ func (c *Chain) evalResource(r *reqctx.Request, caller *iamCaller, phase string,
 	dec := c.a.resource.Evaluate(req)
 	if log.Enabled(context.Background(), slog.LevelInfo) {
 		log.Info(fmt.Sprintf("Resource policy %s: %s: %s for %s", phase, dec.Effect, dec.Reason(), r.MethodARN))
+	}
+	if tr != nil {
+		recordPolicy(tr, "resource policy "+phase, c.a.api.ResourcePolicy, "", dec, r.MethodARN)
 	}
 	return dec
 }
@@ -217,11 +221,11 @@ func anonymousDenied(r *reqctx.Request, effect policy.Effect, why string, log *s
 }
 
 // none: a resource policy alone must allow explicitly.
-func (c *Chain) none(r *reqctx.Request, log *slog.Logger) error {
+func (c *Chain) none(r *reqctx.Request, log *slog.Logger, tr *decision.Trace) error {
 	if c.a.resource == nil {
 		return nil
 	}
-	dec := c.evalResource(r, nil, "decision", log)
+	dec := c.evalResource(r, nil, "decision", log, tr)
 	if dec.Effect != policy.Allow {
 		return anonymousDenied(r, dec.Effect, "resource policy: "+dec.Reason()+"; a method without authorization needs an explicit Allow", log)
 	}
@@ -232,7 +236,7 @@ func (c *Chain) none(r *reqctx.Request, log *slog.Logger) error {
 func (c *Chain) custom(ctx context.Context, r *reqctx.Request, log *slog.Logger) error {
 	var rp policy.Decision
 	if c.a.resource != nil {
-		rp = c.evalResource(r, nil, "pre-check", log)
+		rp = c.evalResource(r, nil, "pre-check", log, decision.From(ctx))
 		if rp.Effect == policy.ExplicitDeny {
 			log.Info("Explicit deny in the resource policy: the authorizer is not called")
 			return anonymousDenied(r, policy.ExplicitDeny, "resource policy pre-check: "+rp.Reason(), log)
@@ -264,8 +268,9 @@ func (c *Chain) cognito(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	if err != nil {
 		return err
 	}
+	tr := decision.From(ctx)
 	if c.a.resource != nil {
-		dec := c.evalResource(r, nil, "decision", log)
+		dec := c.evalResource(r, nil, "decision", log, tr)
 		if dec.Effect != policy.Allow {
 			return anonymousDenied(r, dec.Effect, "resource policy: "+dec.Reason()+"; a Cognito-authorized method needs an explicit Allow", log)
 		}
@@ -276,7 +281,7 @@ func (c *Chain) cognito(ctx context.Context, r *reqctx.Request, log *slog.Logger
 
 // awsIAM: SigV4, the caller's identity policies and the resource policy,
 // Table A in the API's account, Table B from another.
-func (c *Chain) awsIAM(r *reqctx.Request, log *slog.Logger) error {
+func (c *Chain) awsIAM(r *reqctx.Request, log *slog.Logger, tr *decision.Trace) error {
 	caller, err := c.a.iam.authenticate(r, log)
 	if err != nil {
 		return err
@@ -290,7 +295,7 @@ func (c *Chain) awsIAM(r *reqctx.Request, log *slog.Logger) error {
 	log.Info(fmt.Sprintf("Identity policy decision: %s: %s%s for %s", id.Effect, id.Reason(), where, r.MethodARN))
 	effect := id.Effect
 	if c.a.resource != nil {
-		rp := c.evalResource(r, caller, "decision", log)
+		rp := c.evalResource(r, caller, "decision", log, tr)
 		same := caller.id.AccountID == c.a.api.AccountID
 		effect = policy.Combine(id.Effect, rp.Effect, same)
 		table := "same account, Table A"

@@ -12,6 +12,7 @@ import (
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"github.com/portcullis-gateway/portcullis/internal/authcache"
+	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/function"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/lambdaevent"
@@ -202,6 +203,10 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 		return nil, gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "token does not match identityValidationExpression")
 	}
 
+	tr := decision.From(ctx)
+	if tr != nil {
+		l.recordIdentity(tr, values)
+	}
 	// Execution-log lines are formatted only when they will be written.
 	on := log.Enabled(ctx, slog.LevelInfo)
 	if on {
@@ -216,8 +221,9 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	)
 	fill := func(ctx context.Context) (authcache.Entry, error) { return l.invoke(ctx, r, log) }
 	t0 := l.opts.Now()
+	var key authcache.Key
 	if l.ttl > 0 {
-		key := authcache.Key{APIID: l.api.ID, Stage: r.Stage, AuthorizerID: l.auth.ID, Identity: cacheIdentity(values)}
+		key = authcache.Key{APIID: l.api.ID, Stage: r.Stage, AuthorizerID: l.auth.ID, Identity: cacheIdentity(values)}
 		entry, hit, err = l.opts.Cache.Get(ctx, key, l.ttl, fill)
 	} else {
 		entry, err = fill(ctx)
@@ -248,6 +254,10 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	out.dec = res.Policy.Evaluate(&policy.Request{Action: policy.ActionInvoke, Resource: r.MethodARN})
 	if on {
 		log.Info("Policy decision: " + out.dec.Effect.String() + ": " + out.dec.Reason() + " for " + r.MethodARN)
+	}
+	if tr != nil {
+		l.recordCache(tr, key, out)
+		recordPolicy(tr, "authorizer policy of "+l.auth.ID, entry.Raw, "policyDocument", out.dec, r.MethodARN)
 	}
 	return out, nil
 }
@@ -303,6 +313,7 @@ func (l *Lambda) invoke(ctx context.Context, r *reqctx.Request, log *slog.Logger
 		}
 		payload = p
 	}
+	tr := decision.From(ctx)
 	log.Info("Endpoint request URI: " + l.endpoint)
 	log.Info("Endpoint request body after transformations: " + string(payload))
 	log.Info("Sending request to " + l.endpoint)
@@ -312,6 +323,9 @@ func (l *Lambda) invoke(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	res, err := l.opts.Invoker.Invoke(ictx, l.fn, payload)
 	if l.opts.Observer != nil {
 		l.opts.Observer.AuthorizerInvoked(l.api.LogicalID, l.auth.ID, l.opts.Now().Sub(start), err)
+	}
+	if tr != nil {
+		l.recordInvocation(tr, r, payload, res, err, l.opts.Now().Sub(start))
 	}
 	if err != nil {
 		log.Info("Execution failed due to configuration error: Authorizer error", "cause", err.Error())
@@ -353,6 +367,10 @@ func Decode(raw []byte) (any, error) {
 // with the request id when it keeps INFO lines, else quiet, which drops
 // everything without the per-request With allocation.
 func requestLogger(ctx context.Context, l, quiet *slog.Logger, r *reqctx.Request) *slog.Logger {
+	if tr := decision.From(ctx); tr != nil {
+		// The decision view keeps the execution log whatever the level.
+		return decision.Logger(l, tr).With("requestId", r.ID)
+	}
 	if l.Enabled(ctx, slog.LevelInfo) {
 		return l.With("requestId", r.ID)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/integration"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
@@ -59,6 +60,10 @@ type Options struct {
 	Now func() time.Time
 	// Observer gets request metrics; nil discards them.
 	Observer Observer
+	// Decisions keeps a record of every request for the admin listener's
+	// decision view; nil turns the view off, and then the request path
+	// builds no record at all.
+	Decisions *decision.Ring
 }
 
 // Gateway serves the compiled APIs of one model.
@@ -173,13 +178,20 @@ func (g *Gateway) Server(i int) *fasthttp.Server {
 // execLog writes API Gateway's execution-log lines for one request. The
 // lines are only formatted when the logger would keep them: at --log-level
 // warn the request path builds no log strings at all.
+// With the decision view on, tr keeps the lines too.
 type execLog struct {
 	l  *slog.Logger
 	id string
 	on bool
+	tr *decision.Trace
 }
 
-func (e execLog) info(msg string) { e.l.Info(msg, "requestId", e.id) }
+func (e execLog) info(msg string) {
+	if e.tr != nil {
+		e.tr.Line(slog.LevelInfo, msg)
+	}
+	e.l.Info(msg, "requestId", e.id)
+}
 
 type fasthttpLogger struct{ log *slog.Logger }
 
@@ -209,6 +221,10 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	start := g.now()
 	r, reqErr := g.edge.New(incoming(ctx, start))
 	log := execLog{l: g.log, id: r.ID, on: g.log.Enabled(context.Background(), slog.LevelInfo)}
+	if g.opts.Decisions != nil {
+		log.tr = decision.NewTrace(r.ID, start)
+		log.on = true
+	}
 	route := ""
 	status := 0
 	defer func() {
@@ -226,6 +242,9 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 		}
 		if g.opts.Observer != nil {
 			g.opts.Observer.Request(c.api.LogicalID, r.Stage, route, status, d)
+		}
+		if log.tr != nil {
+			g.opts.Decisions.Add(finishRecord(log.tr, c, r, string(ctx.Path()), route, status, d))
 		}
 	}()
 	var m *integration.Response
@@ -261,6 +280,9 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 		}
 		log.info(fmt.Sprintf("Gateway response type: %s with status code: %d", resp.Type, resp.Status))
 	}
+	if log.tr != nil {
+		recordGatewayResponse(log.tr, ge, resp)
+	}
 	writeGatewayResponse(ctx, resp)
 	status = resp.Status
 }
@@ -277,6 +299,9 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 // error.
 func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route *string, out *fasthttp.Response) (*integration.Response, error) {
 	ctx := context.Background()
+	if log.tr != nil {
+		ctx = decision.With(ctx, log.tr)
+	}
 	// 1. Stage: /{stage}/... unless one stage is mounted at "/". The path is
 	// made canonical first, once, and only its canonical spellings are read
 	// from here on (reqctx.CanonicalPath): the router, the method ARN, the
@@ -339,6 +364,9 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 		}
 	}
 	r.MethodARN = apimodel.MethodARN(c.api.Region, c.api.AccountID, c.api.ID, st.name, r.Method, r.Path)
+	if log.tr != nil {
+		recordRoute(log.tr, m, r)
+	}
 	// The limits page: with authorization on a method, a method ARN over
 	// 1,600 bytes (long path parameter values) is answered 414.
 	if m.authorize != nil && len(r.MethodARN) > maxMethodARN {
@@ -385,6 +413,9 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 		if log.on {
 			log.info("Method completed with status: " + strconv.Itoa(out.StatusCode()))
 		}
+		if log.tr != nil {
+			recordIntegration(log.tr, m, out.StatusCode())
+		}
 		return nil, nil
 	}
 	resp, err := m.integration.Invoke(ctx, r)
@@ -393,6 +424,9 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 	}
 	if log.on {
 		log.info("Method completed with status: " + strconv.Itoa(resp.Status))
+	}
+	if log.tr != nil {
+		recordIntegration(log.tr, m, resp.Status)
 	}
 	return resp, nil
 }

@@ -44,6 +44,7 @@ func (s *Server) adminOptions() admin.Options {
 	return admin.Options{
 		APIs: s.gw.APIs, Cache: s.cache, Logger: s.log, Ready: s.ready,
 		Authorizers: m, Methods: m, Functions: m, Metrics: s.metrics.Handler(),
+		Decisions: s.ring,
 	}
 }
 

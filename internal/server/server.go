@@ -19,6 +19,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"github.com/portcullis-gateway/portcullis/internal/authcache"
 	"github.com/portcullis-gateway/portcullis/internal/authorizer"
+	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/function"
 	"github.com/portcullis-gateway/portcullis/internal/gateway"
 	"github.com/portcullis-gateway/portcullis/internal/telemetry"
@@ -48,6 +49,9 @@ type Config struct {
 	// API keys); "" means none.
 	ConfigFile string
 	Logger     *slog.Logger
+	// Decisions is how many recent requests the admin listener's decision
+	// view keeps; 0 turns the view off.
+	Decisions int
 	// Banner receives the start-up banner; nil means discard.
 	Banner io.Writer
 }
@@ -65,6 +69,7 @@ type Server struct {
 	invoker *dispatch
 	metrics *telemetry.Metrics
 	authz   *authorization
+	ring    *decision.Ring
 	env     function.EnvOverrides
 	// retired runtimes of replaced models, closed with the server.
 	retired []*function.Local
@@ -94,6 +99,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.log.Warn(w.String())
 	}
 	s.model = m
+	if cfg.Decisions > 0 && cfg.AdminAddr != "-" {
+		s.ring = decision.NewRing(cfg.Decisions)
+	}
 	env, err := loadEnv(cfg.EnvVarsFile)
 	if err != nil {
 		return nil, err
@@ -144,6 +152,7 @@ func (s *Server) gatewayOptions(m *apimodel.Model) gateway.Options {
 		MountStage:     s.cfg.Stage,
 		TrustedProxies: s.cfg.TrustedProxies,
 		Observer:       s.metrics,
+		Decisions:      s.ring,
 	}
 }
 
@@ -260,6 +269,7 @@ func (s *Server) Run(ctx context.Context) error {
 	var adminSrv *http.Server
 	if s.adminLn != nil {
 		adminSrv = &http.Server{Handler: s.admin, ReadHeaderTimeout: 10 * time.Second}
+		adminSrv.RegisterOnShutdown(s.admin.CloseStreams)
 		wg.Go(func() {
 			if err := adminSrv.Serve(s.adminLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- err
@@ -327,6 +337,9 @@ func (s *Server) writeBanner() {
 	}
 	if s.adminLn != nil {
 		fmt.Fprintf(w, "admin http://%s\n", s.adminLn.Addr())
+		if s.ring != nil {
+			fmt.Fprintf(w, "decisions http://%s/\n", s.adminLn.Addr())
+		}
 	}
 }
 
