@@ -31,7 +31,7 @@ function visible(r) {
 
 function row(r) {
   const t = new Date(r.time);
-  const tr = el("tr", { "data-seq": r.seq, "data-status": r.status, tabindex: "0", class: denied(r) ? "denied" : "allowed" },
+  const tr = el("tr", { "data-seq": r.seq, "data-status": r.status, "data-path": r.path, tabindex: "0", class: denied(r) ? "denied" : "allowed" },
     el("td", {}, t.toLocaleTimeString([], { hour12: false })),
     el("td", {}, r.method),
     el("td", { class: "path", title: r.path }, r.path),
@@ -66,9 +66,14 @@ function detail(r) {
     el("h2", {}, r.method + " " + r.path + " → " + r.status),
     el("p", { class: "meta" }, [r.route || "no route", "stage " + (r.stage || "—"), (r.principal ? "principal " + r.principal : "no principal"),
       r.latencyMs.toFixed(1) + " ms", "request " + r.requestId].join(" · ")));
+  // "Why": the execution log's deciding sentences; the whole log below.
   const explain = el("div", { class: "explain", id: "explanation" });
-  for (const l of r.log || []) explain.append(el("p", { class: l.level === "WARN" ? "warn" : "" }, l.msg));
-  if (!r.log || r.log.length === 0) explain.append(el("p", {}, "No execution log for this request."));
+  const deciding = /^(Authorizer cache hit|Policy decision|Identity policy decision|Resource policy|Combined decision|Explicit deny|Mock identity|The client is not authorized|Gateway response type|Execution failed)/;
+  const why = (r.log || []).filter((l) => l.level === "WARN" || deciding.test(l.msg));
+  for (const l of why) explain.append(el("p", { class: l.level === "WARN" ? "warn" : "" }, l.msg));
+  if (why.length === 0) explain.append(el("p", {}, denied(r) ? "Refused before any authorization step (see the pipeline)." : "Allowed: nothing in the pipeline refused it."));
+  const full = el("details", { class: "log" }, el("summary", {}, "Execution log (" + (r.log || []).length + " lines)"),
+    el("pre", { class: "code" }, (r.log || []).map((l) => l.msg).join("\n")));
   const steps = el("ol", { class: "steps" });
   for (const s of r.steps) {
     const dl = el("dl", {});
@@ -79,7 +84,7 @@ function detail(r) {
     steps.append(el("li", { class: s.outcome, "data-step": s.name },
       el("span", { class: "step-name" }, s.name), el("span", { class: "step-summary" }, s.summary), dl));
   }
-  d.replaceChildren(head, el("h3", { class: "meta" }, "Why"), explain, el("h3", { class: "meta" }, "Pipeline"), steps);
+  d.replaceChildren(head, el("h3", { class: "meta" }, "Why"), explain, el("h3", { class: "meta" }, "Pipeline"), steps, full);
 }
 
 function select(seq) {
