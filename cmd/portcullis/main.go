@@ -174,6 +174,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	cacheURL := fs.String("cache", "", "shared authorizer cache and rate limits: redis://HOST:PORT/DB")
 	configFile := fs.String("config", "", "configuration file: IAM identities, Cognito user pools, API keys (portcullis.yaml)")
 	watch := fs.Bool("watch", false, "reload the definition and function code when they change")
+	identity := fs.String("identity", "", "mock identity (mockIdentities in --config) that answers for every Lambda authorizer instead of invoking it")
+	disableAuth := fs.Bool("disable-authorizer", false, "INSECURE: serve CUSTOM and COGNITO_USER_POOLS methods without their authorizers (SAM CLI's habit)")
 	decisions := fs.Int("decisions", 500, "recent requests the decision view at the admin listener keeps (0 turns the view off)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -220,6 +222,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		DefinitionPath: path, Load: lo, Host: *host, Port: *port, Stage: *stage, AdminAddr: *adminAddr,
 		EnvVarsFile: *envVars, MaxWorkers: *maxWorkers, TrustedProxies: prefixes, CacheURL: *cacheURL, ConfigFile: *configFile,
 		Logger: log, Banner: stdout, Decisions: *decisions,
+		Identity: *identity, DisableAuthorizer: *disableAuth,
 	})
 	if err != nil {
 		for _, line := range server.Diagnostics(err) {

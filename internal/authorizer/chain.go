@@ -102,13 +102,15 @@ func (a *APIAuthorizers) iamStep() (*iamAuth, error) {
 // Chain is the authorization step of one method. It implements the
 // gateway's Authorizer.
 type Chain struct {
-	a      *APIAuthorizers
-	m      *apimodel.Method
-	label  string
-	kind   string
-	lambda *Lambda
-	cog    *cognitoAuth
-	keys   *apiKeyCheck
+	a     *APIAuthorizers
+	m     *apimodel.Method
+	label string
+	kind  string
+	// disabled names the authorizer --disable-authorizer removed.
+	disabled string
+	lambda   *Lambda
+	cog      *cognitoAuth
+	keys     *apiKeyCheck
 }
 
 // Method compiles the authorization step of m, the method label being "VERB
@@ -118,6 +120,13 @@ func (a *APIAuthorizers) Method(m *apimodel.Method, label string) (*Chain, error
 	c := &Chain{a: a, m: m, label: label, kind: m.AuthorizationType}
 	if c.kind == "" {
 		c.kind = apimodel.AuthNone
+	}
+	if a.opts.DisableAuthorizers && (c.kind == apimodel.AuthCustom || c.kind == apimodel.AuthCognito) {
+		// SAM CLI's --disable-authorizer: the method is served as NONE. The
+		// resource policy and API keys still apply.
+		c.disabled = m.AuthorizerID
+		c.kind = apimodel.AuthNone
+		a.opts.Logger.Warn("INSECURE: --disable-authorizer: API " + a.api.LogicalID + " " + label + " is served without its authorizer " + m.AuthorizerID + "; every caller is let through")
 	}
 	switch c.kind {
 	case apimodel.AuthNone:
@@ -162,7 +171,7 @@ func (a *APIAuthorizers) Method(m *apimodel.Method, label string) (*Chain, error
 	if m.APIKeyRequired {
 		c.keys = &apiKeyCheck{ring: a.keys, label: label, limiter: a.opts.Limiter, quota: a.opts.Quota, now: a.opts.Now}
 	}
-	if c.kind == apimodel.AuthNone && a.resource == nil && c.keys == nil {
+	if c.kind == apimodel.AuthNone && a.resource == nil && c.keys == nil && c.disabled == "" {
 		return nil, nil
 	}
 	return c, nil
@@ -173,6 +182,13 @@ func (a *APIAuthorizers) Method(m *apimodel.Method, label string) (*Chain, error
 // key); otherwise it returns the *gwresponse.Error to answer with.
 func (c *Chain) Authorize(ctx context.Context, r *reqctx.Request) error {
 	log := requestLogger(ctx, c.a.opts.Logger, c.a.quiet, r)
+	if c.disabled != "" {
+		c.a.opts.Logger.Warn("INSECURE: authorizer "+c.disabled+" disabled by --disable-authorizer: "+c.label+" served without authorization", "requestId", r.ID)
+		if tr := decision.From(ctx); tr != nil {
+			tr.Line(slog.LevelWarn, "INSECURE: authorizer "+c.disabled+" disabled by --disable-authorizer: "+c.label+" served without authorization")
+			tr.Step(decision.Step{Name: decision.StepAuthorizer, Outcome: decision.Error, Summary: "authorizer " + c.disabled + " disabled (--disable-authorizer)"})
+		}
+	}
 	var err error
 	switch c.kind {
 	case apimodel.AuthNone:

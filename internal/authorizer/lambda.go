@@ -68,6 +68,13 @@ type Options struct {
 	Limiter Limiter
 	// Quota counts usage-plan quotas; nil disables them.
 	Quota Quota
+	// Mocks stand in for Lambda authorizer invocations; nil invokes the
+	// functions.
+	Mocks *Mocks
+	// DisableAuthorizers serves CUSTOM and COGNITO_USER_POOLS methods
+	// without their authorizer (SAM CLI's --disable-authorizer): insecure,
+	// and logged as such.
+	DisableAuthorizers bool
 }
 
 // Lambda is one compiled TOKEN or REQUEST authorizer attached to one API.
@@ -220,10 +227,28 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 		err   error
 	)
 	fill := func(ctx context.Context) (authcache.Entry, error) { return l.invoke(ctx, r, log) }
+	identity := ""
+	if l.opts.Mocks != nil {
+		mock, err := l.opts.Mocks.choose(r)
+		if err != nil {
+			log.Info("Execution failed due to configuration error: " + err.Error())
+			return nil, gwresponse.Null(gwresponse.AuthorizerConfigurationError, fmt.Errorf("authorizer %s: %w", l.auth.ID, err))
+		}
+		if mock != nil {
+			log.Info("Mock identity " + mock.name + " answers for authorizer " + l.auth.ID + ": function " + l.fn.Name + " is not invoked")
+			if tr != nil {
+				tr.SetMock(mock.name)
+			}
+			// A mock's answer is cached apart from the real authorizer's
+			// and from other mocks' for the same identity values.
+			identity = "mock:" + mock.name + "\x00"
+			fill = func(ctx context.Context) (authcache.Entry, error) { return l.mockAnswer(ctx, r, mock, log) }
+		}
+	}
 	t0 := l.opts.Now()
 	var key authcache.Key
 	if l.ttl > 0 {
-		key = authcache.Key{APIID: l.api.ID, Stage: r.Stage, AuthorizerID: l.auth.ID, Identity: cacheIdentity(values)}
+		key = authcache.Key{APIID: l.api.ID, Stage: r.Stage, AuthorizerID: l.auth.ID, Identity: identity + cacheIdentity(values)}
 		entry, hit, err = l.opts.Cache.Get(ctx, key, l.ttl, fill)
 	} else {
 		entry, err = fill(ctx)
@@ -325,7 +350,7 @@ func (l *Lambda) invoke(ctx context.Context, r *reqctx.Request, log *slog.Logger
 		l.opts.Observer.AuthorizerInvoked(l.api.LogicalID, l.auth.ID, l.opts.Now().Sub(start), err)
 	}
 	if tr != nil {
-		l.recordInvocation(tr, r, payload, res, err, l.opts.Now().Sub(start))
+		l.recordInvocation(tr, payload, res, err, l.opts.Now().Sub(start))
 	}
 	if err != nil {
 		log.Info("Execution failed due to configuration error: Authorizer error", "cause", err.Error())
@@ -369,7 +394,10 @@ func Decode(raw []byte) (any, error) {
 func requestLogger(ctx context.Context, l, quiet *slog.Logger, r *reqctx.Request) *slog.Logger {
 	if tr := decision.From(ctx); tr != nil {
 		// The decision view keeps the execution log whatever the level.
-		return decision.Logger(l, tr).With("requestId", r.ID)
+		if l.Enabled(ctx, slog.LevelInfo) {
+			return decision.Logger(l, tr).With("requestId", r.ID)
+		}
+		return decision.Logger(quiet, tr)
 	}
 	if l.Enabled(ctx, slog.LevelInfo) {
 		return l.With("requestId", r.ID)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -27,6 +26,11 @@ type Record struct {
 	Steps []Step `json:"steps"`
 	// Log is the request's execution log: the plain-language explanation.
 	Log []LogLine `json:"log"`
+
+	// tr is the trace the record was finished from: it holds the secrets
+	// to mask and the record's JSON, built once, on first use, off the
+	// request path.
+	tr *Trace
 }
 
 // Denied reports whether the request was refused by the gateway (a 4xx or
@@ -66,14 +70,29 @@ type Step struct {
 	Outcome string  `json:"outcome"`
 	Summary string  `json:"summary"`
 	Fields  []Field `json:"fields,omitempty"`
+	// Statement, when set, names the deciding statement of a policy; its
+	// fields are added when the record is encoded, not on the request
+	// path.
+	Statement *Statement `json:"-"`
 }
 
 // Field is one labelled value of a step. Code values (events, answers,
-// statements, bodies) are shown preformatted.
+// statements, bodies) are shown preformatted. JSON is a document to show
+// indented; it is formatted when the record is encoded.
 type Field struct {
 	Label string `json:"label"`
 	Value string `json:"value"`
 	Code  bool   `json:"code,omitempty"`
+	JSON  []byte `json:"-"`
+}
+
+// Statement points at statement Index of a policy document: Doc, or the
+// document held under Doc's member Member (an authorizer's answer holds
+// it under "policyDocument").
+type Statement struct {
+	Doc    []byte
+	Member string
+	Index  int
 }
 
 // LogLine is one execution-log line.
@@ -86,8 +105,13 @@ type LogLine struct {
 // safe for concurrent use: an authorizer cache fill may run on behalf of
 // several requests.
 type Trace struct {
-	mu  sync.Mutex
-	rec Record
+	mu    sync.Mutex
+	rec   Record
+	steps [6]Step
+
+	once sync.Once
+	enc  []byte
+	err  error
 	// secrets are replaced by their masks in everything the record keeps
 	// (the execution log quotes the authorizer's event in full).
 	secrets []string
@@ -95,7 +119,9 @@ type Trace struct {
 
 // NewTrace starts the record of one request.
 func NewTrace(requestID string, t time.Time) *Trace {
-	return &Trace{rec: Record{RequestID: requestID, Time: t}}
+	tr := &Trace{rec: Record{RequestID: requestID, Time: t}}
+	tr.rec.Steps = tr.steps[:0]
+	return tr
 }
 
 // Step appends a step.
@@ -129,37 +155,18 @@ func (t *Trace) SetMock(name string) {
 	t.mu.Unlock()
 }
 
-// Finish fills the request's summary and returns the record.
+// Finish fills the request's summary and returns the record. The trace
+// must not be written to afterwards: the record shares its storage.
 func (t *Trace) Finish(fill func(*Record)) *Record {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	fill(&t.rec)
-	r := t.rec
-	r.Steps = make([]Step, len(t.rec.Steps))
-	for i, s := range t.rec.Steps {
-		s.Summary = t.redact(s.Summary)
-		s.Fields = append([]Field(nil), s.Fields...)
-		for j := range s.Fields {
-			s.Fields[j].Value = t.redact(s.Fields[j].Value)
-		}
-		r.Steps[i] = s
-	}
+	r := &t.rec
+	fill(r)
+	r.tr = t
 	// Steps are shown in pipeline order; an authorizer invocation is
 	// recorded inside its cache fill, before the cache's verdict.
 	slices.SortStableFunc(r.Steps, func(a, b Step) int { return rank(a.Name) - rank(b.Name) })
-	r.Log = make([]LogLine, len(t.rec.Log))
-	for i, l := range t.rec.Log {
-		l.Msg = t.redact(l.Msg)
-		r.Log[i] = l
-	}
-	return &r
-}
-
-func (t *Trace) redact(s string) string {
-	if len(t.secrets) > 0 {
-		s = strings.NewReplacer(t.secrets...).Replace(s)
-	}
-	return s
+	return r
 }
 
 var order = []string{StepRoute, StepResourcePolicy, StepIdentity, StepCache, StepAuthorizer, StepPolicy, StepIntegration, StepGatewayResponse}

@@ -2,7 +2,9 @@ package decision
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,27 +112,49 @@ func BenchmarkFrom_Off(b *testing.B) {
 	}
 }
 
-// Identity values never reach the ring in full, wherever the pipeline
-// quoted them (the execution log shows the authorizer's event as sent).
-func TestTrace_RedactsSecretsEverywhere_StepsInPipelineOrder(t *testing.T) {
+// Identity values are never shown in full, wherever the pipeline quoted
+// them (the execution log and the event quote the token as sent, also
+// JSON-escaped); steps are shown in pipeline order, and JSON documents and
+// the deciding statement are expanded only when the record is encoded.
+func TestRecordJSON_RedactsSecrets_PipelineOrder_ExpandsStatements(t *testing.T) {
 	tr := NewTrace("id", time.Unix(0, 0))
-	tr.Redact("allow-alice", "*****-alice")
-	tr.Line(slog.LevelInfo, `Endpoint request body after transformations: {"authorizationToken":"allow-alice"}`)
-	tr.Step(Step{Name: StepAuthorizer, Summary: "s", Fields: []Field{{Label: "event", Value: "allow-alice"}}})
+	tr.Redact(`allow-"alice"`, "*****-alice")
+	tr.Line(slog.LevelInfo, `Incoming identity: allow-"alice"`)
+	tr.Step(Step{Name: StepAuthorizer, Summary: "s", Fields: []Field{{Label: "event", JSON: []byte(`{"authorizationToken":"allow-\"alice\""}`)}}})
+	tr.Step(Step{Name: StepPolicy, Summary: "p", Statement: &Statement{Member: "policyDocument", Index: 1,
+		Doc: []byte(`{"policyDocument":{"Statement":[{"Effect":"Allow"},{"Effect":"Deny","Resource":"arn:x/*"}]}}`)}})
 	tr.Step(Step{Name: StepCache, Summary: "miss"})
 	tr.Step(Step{Name: StepRoute, Summary: "GET /x"})
 	rec := tr.Finish(func(*Record) {})
-	if got := rec.Log[0].Msg; got != `Endpoint request body after transformations: {"authorizationToken":"*****-alice"}` {
-		t.Errorf("log line = %q", got)
+	b, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := rec.Steps[2].Fields[0].Value; got != "*****-alice" {
-		t.Errorf("field = %q", got)
+	if strings.Contains(string(b), "allow-") {
+		t.Errorf("secret shown: %s", b)
+	}
+	var got struct {
+		Steps []Step
+		Log   []LogLine
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Log[0].Msg != "Incoming identity: *****-alice" {
+		t.Errorf("log line = %q", got.Log[0].Msg)
 	}
 	var names []string
-	for _, s := range rec.Steps {
+	for _, s := range got.Steps {
 		names = append(names, s.Name)
 	}
-	if diff := cmp.Diff([]string{StepRoute, StepCache, StepAuthorizer}, names); diff != "" {
+	if diff := cmp.Diff([]string{StepRoute, StepCache, StepAuthorizer, StepPolicy}, names); diff != "" {
 		t.Errorf("order (-want +got):\n%s", diff)
+	}
+	if ev := got.Steps[2].Fields[0]; !ev.Code || ev.Value != "{\n  \"authorizationToken\": \"*****-alice\"\n}" {
+		t.Errorf("event field = %+v", ev)
+	}
+	want := []Field{{Label: "Resource pattern", Value: "arn:x/*"}, {Label: "deciding statement", Value: "{\n  \"Effect\": \"Deny\",\n  \"Resource\": \"arn:x/*\"\n}", Code: true}}
+	if diff := cmp.Diff(want, got.Steps[3].Fields); diff != "" {
+		t.Errorf("statement fields (-want +got):\n%s", diff)
 	}
 }

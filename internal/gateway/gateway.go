@@ -178,19 +178,23 @@ func (g *Gateway) Server(i int) *fasthttp.Server {
 // execLog writes API Gateway's execution-log lines for one request. The
 // lines are only formatted when the logger would keep them: at --log-level
 // warn the request path builds no log strings at all.
-// With the decision view on, tr keeps the lines too.
+// With the decision view on, tr keeps the lines too: on is set when
+// either wants them, logged only when the logger does.
 type execLog struct {
-	l  *slog.Logger
-	id string
-	on bool
-	tr *decision.Trace
+	l      *slog.Logger
+	id     string
+	on     bool
+	logged bool
+	tr     *decision.Trace
 }
 
 func (e execLog) info(msg string) {
 	if e.tr != nil {
 		e.tr.Line(slog.LevelInfo, msg)
 	}
-	e.l.Info(msg, "requestId", e.id)
+	if e.logged {
+		e.l.Info(msg, "requestId", e.id)
+	}
 }
 
 type fasthttpLogger struct{ log *slog.Logger }
@@ -220,7 +224,8 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	c := (*g.apis.Load())[i]
 	start := g.now()
 	r, reqErr := g.edge.New(incoming(ctx, start))
-	log := execLog{l: g.log, id: r.ID, on: g.log.Enabled(context.Background(), slog.LevelInfo)}
+	log := execLog{l: g.log, id: r.ID, logged: g.log.Enabled(context.Background(), slog.LevelInfo)}
+	log.on = log.logged
 	if g.opts.Decisions != nil {
 		log.tr = decision.NewTrace(r.ID, start)
 		log.on = true
@@ -236,7 +241,7 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 			status = resp.Status
 		}
 		d := g.now().Sub(start)
-		if log.on {
+		if log.logged {
 			g.log.Info("access", "requestId", r.ID, "sourceIp", r.SourceIP, "method", r.Method, "path", string(ctx.Path()), "route", route,
 				"stage", r.Stage, "status", status, "latencyMs", float64(d.Microseconds())/1000, "bytes", len(ctx.Response.Body()))
 		}

@@ -49,6 +49,13 @@ type Config struct {
 	// API keys); "" means none.
 	ConfigFile string
 	Logger     *slog.Logger
+	// Identity names the mock identity (from the --config file's
+	// mockIdentities) that answers for every Lambda authorizer; "" invokes
+	// the functions, unless the configured header picks one.
+	Identity string
+	// DisableAuthorizer serves CUSTOM and COGNITO_USER_POOLS methods
+	// without their authorizers (SAM CLI's --disable-authorizer). Insecure.
+	DisableAuthorizer bool
 	// Decisions is how many recent requests the admin listener's decision
 	// view keeps; 0 turns the view off.
 	Decisions int
@@ -70,6 +77,7 @@ type Server struct {
 	metrics *telemetry.Metrics
 	authz   *authorization
 	ring    *decision.Ring
+	mocks   *authorizer.Mocks
 	env     function.EnvOverrides
 	// retired runtimes of replaced models, closed with the server.
 	retired []*function.Local
@@ -134,6 +142,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	if mo := s.authz.file.Mocks; len(mo.Identities) > 0 || cfg.Identity != "" {
+		mo.Default = cfg.Identity
+		if s.mocks, err = authorizer.NewMocks(mo); err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.log.Warn(s.mocks.Describe())
+	}
+	if cfg.DisableAuthorizer {
+		s.log.Warn("INSECURE: --disable-authorizer: CUSTOM and COGNITO_USER_POOLS methods are served without their authorizers; every caller is let through. Never use this outside local development.")
+	}
 	s.gw, err = gateway.New(m, s.gatewayOptions(m))
 	if err != nil {
 		s.Close()
@@ -146,8 +165,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 func (s *Server) gatewayOptions(m *apimodel.Model) gateway.Options {
 	inv := s.invoker
 	return gateway.Options{
-		Logger:         s.log,
-		Compiler:       newCompiler(m, inv, authorizer.Options{Invoker: inv, Cache: s.cache, Logger: s.log, Observer: s.metrics}, s.authz, s.limiter),
+		Logger: s.log,
+		Compiler: newCompiler(m, inv, authorizer.Options{Invoker: inv, Cache: s.cache, Logger: s.log, Observer: s.metrics,
+			Mocks: s.mocks, DisableAuthorizers: s.cfg.DisableAuthorizer}, s.authz, s.limiter),
 		Limiter:        s.limiter,
 		MountStage:     s.cfg.Stage,
 		TrustedProxies: s.cfg.TrustedProxies,
