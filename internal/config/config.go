@@ -232,6 +232,7 @@ func Parse(path string, data []byte) (*File, error) {
 		f.APIKeys = append(f.APIKeys, key)
 	}
 	if m := raw.Mocks; m != nil {
+		before := len(errs)
 		f.Mocks.Header = m.Header
 		for i, rm := range m.Identities {
 			where := fmt.Sprintf("mockIdentities.identities[%d]", i)
@@ -250,7 +251,7 @@ func Parse(path string, data []byte) (*File, error) {
 			}
 			f.Mocks.Identities = append(f.Mocks.Identities, id)
 		}
-		if _, err := authorizer.NewMocks(f.Mocks); err != nil {
+		if _, err := authorizer.NewMocks(f.Mocks); err != nil && len(errs) == before {
 			fail(apimodel.Pos{File: path}, "mockIdentities", "%v", err)
 		}
 	}
