@@ -35,6 +35,7 @@ Usage:
   portcullis validate [-t FILE]
   portcullis invoke   FUNCTION [-t FILE] [-e EVENT.json|-]
   portcullis flush-authorizer-cache --api ID --stage NAME [--admin-addr 127.0.0.1:3001]
+  portcullis generate-event token|request|proxy|http [--method GET] [--path /p?q=1] [--resource /p/{id}] [-H 'Name: value']...
   portcullis token    --user-pool ID --sub NAME [--groups a,b] [--scope s] [--access] [--key-file PATH]
   portcullis version
 
@@ -60,6 +61,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return invoke(rest, stdin, stdout, stderr)
 	case "token":
 		return token(rest, stdout, stderr)
+	case "generate-event":
+		return generateEvent(rest, stdout, stderr)
 	case "flush-authorizer-cache":
 		return flush(rest, stdout, stderr)
 	case "version", "--version", "-v":

@@ -86,7 +86,9 @@ func TestE2E_MockIdentity_ByHeader(t *testing.T) {
 		t.Fatalf("mock without a token: %d, want 401", status)
 	}
 	_, list := send(t, admin+"/decisions", nil)
-	var out struct{ Item []struct{ Mock, Principal string } }
+	var out struct {
+		Item []struct{ Mock, Principal string }
+	}
 	if err := json.Unmarshal([]byte(list), &out); err != nil || len(out.Item) != 3 {
 		t.Fatalf("decisions: %v %s", err, list)
 	}
