@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/portcullis-gateway/portcullis/internal/decision"
@@ -101,7 +102,7 @@ func (s *Server) streamDecisions(w http.ResponseWriter, r *http.Request) {
 		if _, err := w.Write([]byte("id: ")); err != nil {
 			return false
 		}
-		_, _ = w.Write([]byte(uitoa(rec.Seq)))
+		_, _ = w.Write([]byte(strconv.FormatUint(rec.Seq, 10)))
 		_, _ = w.Write([]byte("\nevent: decision\ndata: "))
 		_, _ = w.Write(b)
 		_, err = w.Write([]byte("\n\n"))
@@ -124,19 +125,6 @@ func (s *Server) streamDecisions(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			fl.Flush()
-		}
-	}
-}
-
-func uitoa(n uint64) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			return string(b[i:])
 		}
 	}
 }

@@ -108,6 +108,9 @@ type Trace struct {
 	mu    sync.Mutex
 	rec   Record
 	steps [6]Step
+	// done is set by Finish: work that outlives its request (a shared
+	// cache fill) no longer writes to the record.
+	done bool
 
 	once sync.Once
 	enc  []byte
@@ -127,14 +130,18 @@ func NewTrace(requestID string, t time.Time) *Trace {
 // Step appends a step.
 func (t *Trace) Step(s Step) {
 	t.mu.Lock()
-	t.rec.Steps = append(t.rec.Steps, s)
+	if !t.done {
+		t.rec.Steps = append(t.rec.Steps, s)
+	}
 	t.mu.Unlock()
 }
 
 // Line appends an execution-log line.
 func (t *Trace) Line(level slog.Level, msg string) {
 	t.mu.Lock()
-	t.rec.Log = append(t.rec.Log, LogLine{Level: level.String(), Msg: msg})
+	if !t.done {
+		t.rec.Log = append(t.rec.Log, LogLine{Level: level.String(), Msg: msg})
+	}
 	t.mu.Unlock()
 }
 
@@ -144,14 +151,18 @@ func (t *Trace) Redact(secret, masked string) {
 		return
 	}
 	t.mu.Lock()
-	t.secrets = append(t.secrets, secret, masked)
+	if !t.done {
+		t.secrets = append(t.secrets, secret, masked)
+	}
 	t.mu.Unlock()
 }
 
 // SetMock names the mock identity that answered for the authorizer.
 func (t *Trace) SetMock(name string) {
 	t.mu.Lock()
-	t.rec.Mock = name
+	if !t.done {
+		t.rec.Mock = name
+	}
 	t.mu.Unlock()
 }
 
@@ -163,6 +174,7 @@ func (t *Trace) Finish(fill func(*Record)) *Record {
 	r := &t.rec
 	fill(r)
 	r.tr = t
+	t.done = true
 	// Steps are shown in pipeline order; an authorizer invocation is
 	// recorded inside its cache fill, before the cache's verdict.
 	slices.SortStableFunc(r.Steps, func(a, b Step) int { return rank(a.Name) - rank(b.Name) })

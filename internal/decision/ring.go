@@ -59,18 +59,6 @@ func (g *Ring) Records() []*Record {
 	return append(out, g.buf[:g.next]...)
 }
 
-// Get returns the record with sequence number seq, if still stored.
-func (g *Ring) Get(seq uint64) (*Record, bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	for _, r := range g.buf {
-		if r != nil && r.Seq == seq {
-			return r, true
-		}
-	}
-	return nil, false
-}
-
 // Subscribe returns a channel of new records and a function that ends the
 // subscription.
 func (g *Ring) Subscribe() (<-chan *Record, func()) {
