@@ -179,6 +179,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	watch := fs.Bool("watch", false, "reload the definition and function code when they change")
 	identity := fs.String("identity", "", "mock identity (mockIdentities in --config) that answers for every Lambda authorizer instead of invoking it")
 	disableAuth := fs.Bool("disable-authorizer", false, "INSECURE: serve CUSTOM and COGNITO_USER_POOLS methods without their authorizers (SAM CLI's habit)")
+	debugFn := fs.String("debug-function", "", "attach a debugger to this function's worker (Node --inspect, Python debugpy, Go dlv)")
+	debugPort := fs.Int("debug-port", 0, "port the debugger listens on, on 127.0.0.1")
 	decisions := fs.Int("decisions", 500, "recent requests the decision view at the admin listener keeps (0 turns the view off)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -225,7 +227,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		DefinitionPath: path, Load: lo, Host: *host, Port: *port, Stage: *stage, AdminAddr: *adminAddr,
 		EnvVarsFile: *envVars, MaxWorkers: *maxWorkers, TrustedProxies: prefixes, CacheURL: *cacheURL, ConfigFile: *configFile,
 		Logger: log, Banner: stdout, Decisions: *decisions,
-		Identity: *identity, DisableAuthorizer: *disableAuth,
+		Identity: *identity, DisableAuthorizer: *disableAuth, DebugFunction: *debugFn, DebugPort: *debugPort,
 	})
 	if err != nil {
 		for _, line := range server.Diagnostics(err) {

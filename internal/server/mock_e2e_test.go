@@ -113,3 +113,21 @@ func TestNew_UnknownIdentityIsRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestNew_DebugFlagsAreChecked(t *testing.T) {
+	for _, tc := range []struct {
+		fn   string
+		port int
+		want string
+	}{
+		{"", 5858, "--debug-port needs --debug-function"},
+		{"UsersFunction", 0, "needs --debug-port"},
+		{"Nope", 5858, "--debug-function Nope: the definition has no such function"},
+	} {
+		_, err := New(context.Background(), Config{DefinitionPath: "../../examples/quickstart/template.yaml", AdminAddr: "-",
+			DebugFunction: tc.fn, DebugPort: tc.port})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s:%d: err = %v, want %q", tc.fn, tc.port, err, tc.want)
+		}
+	}
+}

@@ -56,6 +56,10 @@ type Config struct {
 	// DisableAuthorizer serves CUSTOM and COGNITO_USER_POOLS methods
 	// without their authorizers (SAM CLI's --disable-authorizer). Insecure.
 	DisableAuthorizer bool
+	// DebugFunction and DebugPort attach a debugger to one function's
+	// worker (SAM CLI's --debug-function, --debug-port).
+	DebugFunction string
+	DebugPort     int
 	// Decisions is how many recent requests the admin listener's decision
 	// view keeps; 0 turns the view off.
 	Decisions int
@@ -107,6 +111,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.log.Warn(w.String())
 	}
 	s.model = m
+	if err := checkDebug(m, cfg); err != nil {
+		return nil, err
+	}
 	if cfg.Decisions > 0 && cfg.AdminAddr != "-" {
 		s.ring = decision.NewRing(cfg.Decisions)
 	}
@@ -179,7 +186,7 @@ func (s *Server) gatewayOptions(m *apimodel.Model) gateway.Options {
 func (s *Server) localOptions(m *apimodel.Model) function.LocalOptions {
 	return function.LocalOptions{
 		Logger: s.cfg.Logger, MaxWorkers: s.cfg.MaxWorkers, Region: regionOf(m, s.cfg.Load.Region), EnvOverrides: s.env,
-		Metrics: s.metrics,
+		Metrics: s.metrics, Debug: function.DebugOptions{Function: s.cfg.DebugFunction, Port: s.cfg.DebugPort},
 	}
 }
 
@@ -407,4 +414,25 @@ func RouteTable(a *apimodel.API) []string {
 		out[i] = strings.TrimRight(fmt.Sprintf("%-7s %-28s %-28s %s", r.verb, r.path, r.auth, r.integ), " ")
 	}
 	return out
+}
+
+// checkDebug refuses --debug-function for a function the definition lacks
+// and a missing --debug-port.
+func checkDebug(m *apimodel.Model, cfg Config) error {
+	if cfg.DebugFunction == "" {
+		if cfg.DebugPort != 0 {
+			return errors.New("--debug-port needs --debug-function")
+		}
+		return nil
+	}
+	if cfg.DebugPort <= 0 || cfg.DebugPort > 65535 {
+		return fmt.Errorf("--debug-function %s needs --debug-port (1-65535)", cfg.DebugFunction)
+	}
+	for _, f := range m.Functions {
+		if f.Name == cfg.DebugFunction || f.LogicalID == cfg.DebugFunction {
+			cfg.Logger.Warn(fmt.Sprintf("debugging %s on 127.0.0.1:%d: one worker, timeouts suspended", cfg.DebugFunction, cfg.DebugPort))
+			return nil
+		}
+	}
+	return fmt.Errorf("--debug-function %s: the definition has no such function", cfg.DebugFunction)
 }
