@@ -36,6 +36,7 @@ Usage:
   portcullis validate [-t FILE]
   portcullis invoke   FUNCTION [-t FILE] [-e EVENT.json|-]
   portcullis flush-authorizer-cache --api ID --stage NAME [--admin-addr 127.0.0.1:3001]
+  portcullis generate-event token|request|proxy|http [--method GET] [--path /p?q=1] [--resource /p/{id}] [-H 'Name: value']...
   portcullis token    --user-pool ID --sub NAME [--groups a,b] [--scope s] [--access] [--key-file PATH]
   portcullis version
 
@@ -61,6 +62,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return invoke(rest, stdin, stdout, stderr)
 	case "token":
 		return token(rest, stdout, stderr)
+	case "generate-event":
+		return generateEvent(rest, stdout, stderr)
 	case "flush-authorizer-cache":
 		return flush(rest, stdout, stderr)
 	case "version", "--version", "-v":
@@ -231,6 +234,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		serviceEndpoints[name] = u
 		return nil
 	})
+	identity := fs.String("identity", "", "mock identity (mockIdentities in --config) that answers for every Lambda authorizer instead of invoking it")
+	disableAuth := fs.Bool("disable-authorizer", false, "INSECURE: serve CUSTOM and COGNITO_USER_POOLS methods without their authorizers (SAM CLI's habit)")
+	debugFn := fs.String("debug-function", "", "attach a debugger to this function's worker (Node --inspect, Python debugpy, Go dlv)")
+	debugPort := fs.Int("debug-port", 0, "port the debugger listens on, on 127.0.0.1")
+	decisions := fs.Int("decisions", 500, "recent requests the decision view at the admin listener keeps (0 turns the view off)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -289,7 +297,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		DefinitionPath: path, Load: lo, Host: *host, Port: *port, Stage: *stage, AdminAddr: *adminAddr, AdminHosts: splitList(*adminHosts),
 		EnvVarsFile: *envVars, MaxWorkers: *maxWorkers, TrustedProxies: prefixes, CacheURL: *cacheURL, ConfigFile: *configFile,
 		ServiceEndpoints: serviceEndpoints, BodyMemory: bodyBytes,
-		Logger: log, Banner: stdout,
+		Logger: log, Banner: stdout, Decisions: *decisions,
+		Identity: *identity, DisableAuthorizer: *disableAuth, DebugFunction: *debugFn, DebugPort: *debugPort,
 	})
 	if err != nil {
 		for _, line := range server.Diagnostics(err) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 	"github.com/portcullis-gateway/portcullis/internal/sigv4"
 )
@@ -49,6 +50,9 @@ type Options struct {
 	// health checks must carry their valid SigV4 signature. Nil accepts
 	// unsigned calls (they still pass the cross-site checks).
 	Keys sigv4.KeyStore
+	// Decisions is the ring of recent decisions the view at / shows; nil
+	// turns the view off.
+	Decisions *decision.Ring
 }
 
 // Server is the admin API.
@@ -56,6 +60,7 @@ type Server struct {
 	opts    Options
 	mux     *http.ServeMux
 	created time.Time
+	streams *viewStreams
 }
 
 // New builds the admin handler.
@@ -85,6 +90,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Metrics != nil {
 		s.mux.Handle("GET /metrics", opts.Metrics)
+	}
+	if opts.Decisions != nil {
+		s.routeView()
 	}
 	return s
 }

@@ -6,7 +6,9 @@
 // FlushStageAuthorizersCache (202), TestInvokeAuthorizer and
 // TestInvokeMethod — plus the Lambda Invoke API for the definition's
 // functions (as `sam local start-lambda`), Prometheus metrics at /metrics,
-// and /healthz and /readyz.
+// /healthz and /readyz, and the decision view: a page at / (embedded from
+// ui/) listing recent decisions from /decisions, pushed live by
+// /decisions/stream.
 //
 // Wire formats are the services' own: paths, status codes, field names,
 // collections as {"item": [...], "position": ...}, errors as

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/policy"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
@@ -101,13 +102,15 @@ func (a *APIAuthorizers) iamStep() (*iamAuth, error) {
 // Chain is the authorization step of one method. It implements the
 // gateway's Authorizer.
 type Chain struct {
-	a      *APIAuthorizers
-	m      *apimodel.Method
-	label  string
-	kind   string
-	lambda *Lambda
-	cog    *cognitoAuth
-	keys   *apiKeyCheck
+	a     *APIAuthorizers
+	m     *apimodel.Method
+	label string
+	kind  string
+	// disabled names the authorizer --disable-authorizer removed.
+	disabled string
+	lambda   *Lambda
+	cog      *cognitoAuth
+	keys     *apiKeyCheck
 }
 
 // Method compiles the authorization step of m, the method label being "VERB
@@ -117,6 +120,13 @@ func (a *APIAuthorizers) Method(m *apimodel.Method, label string) (*Chain, error
 	c := &Chain{a: a, m: m, label: label, kind: m.AuthorizationType}
 	if c.kind == "" {
 		c.kind = apimodel.AuthNone
+	}
+	if a.opts.DisableAuthorizers && (c.kind == apimodel.AuthCustom || c.kind == apimodel.AuthCognito) {
+		// SAM CLI's --disable-authorizer: the method is served as NONE. The
+		// resource policy and API keys still apply.
+		c.disabled = m.AuthorizerID
+		c.kind = apimodel.AuthNone
+		a.opts.Logger.Warn("INSECURE: --disable-authorizer: API " + a.api.LogicalID + " " + label + " is served without its authorizer " + m.AuthorizerID + "; every caller is let through")
 	}
 	switch c.kind {
 	case apimodel.AuthNone:
@@ -161,7 +171,7 @@ func (a *APIAuthorizers) Method(m *apimodel.Method, label string) (*Chain, error
 	if m.APIKeyRequired {
 		c.keys = &apiKeyCheck{ring: a.keys, label: label, limiter: a.opts.Limiter, quota: a.opts.Quota, now: a.opts.Now}
 	}
-	if c.kind == apimodel.AuthNone && a.resource == nil && c.keys == nil {
+	if c.kind == apimodel.AuthNone && a.resource == nil && c.keys == nil && c.disabled == "" {
 		return nil, nil
 	}
 	return c, nil
@@ -172,16 +182,23 @@ func (a *APIAuthorizers) Method(m *apimodel.Method, label string) (*Chain, error
 // key); otherwise it returns the *gwresponse.Error to answer with.
 func (c *Chain) Authorize(ctx context.Context, r *reqctx.Request) error {
 	log := requestLogger(ctx, c.a.opts.Logger, c.a.quiet, r)
+	if c.disabled != "" {
+		c.a.opts.Logger.Warn("INSECURE: authorizer "+c.disabled+" disabled by --disable-authorizer: "+c.label+" served without authorization", "requestId", r.ID)
+		if tr := decision.From(ctx); tr != nil {
+			tr.Line(slog.LevelWarn, "INSECURE: authorizer "+c.disabled+" disabled by --disable-authorizer: "+c.label+" served without authorization")
+			tr.Step(decision.Step{Name: decision.StepAuthorizer, Outcome: decision.Error, Summary: "authorizer " + c.disabled + " disabled (--disable-authorizer)"})
+		}
+	}
 	var err error
 	switch c.kind {
 	case apimodel.AuthNone:
-		err = c.none(r, log)
+		err = c.none(r, log, decision.From(ctx))
 	case apimodel.AuthCustom:
 		err = c.custom(ctx, r, log)
 	case apimodel.AuthCognito:
 		err = c.cognito(ctx, r, log)
 	case apimodel.AuthIAM:
-		err = c.awsIAM(r, log)
+		err = c.awsIAM(r, log, decision.From(ctx))
 	}
 	if err != nil {
 		return err
@@ -197,7 +214,7 @@ func (c *Chain) Authorize(ctx context.Context, r *reqctx.Request) error {
 
 // evalResource decides r against the resource policy for caller (nil for
 // everyone but IAM callers) and logs the decision.
-func (c *Chain) evalResource(r *reqctx.Request, caller *iamCaller, phase string, log *slog.Logger) policy.Decision {
+func (c *Chain) evalResource(r *reqctx.Request, caller *iamCaller, phase string, log *slog.Logger, tr *decision.Trace) policy.Decision {
 	req := &policy.Request{Action: policy.ActionInvoke, Resource: r.MethodARN, Context: conditionContext(r, caller)}
 	if caller != nil {
 		req.Principal = caller.principal()
@@ -205,6 +222,9 @@ func (c *Chain) evalResource(r *reqctx.Request, caller *iamCaller, phase string,
 	dec := c.a.resource.Evaluate(req)
 	if log.Enabled(context.Background(), slog.LevelInfo) {
 		log.Info(fmt.Sprintf("Resource policy %s: %s: %s for %s", phase, dec.Effect, dec.Reason(), r.MethodARN))
+	}
+	if tr != nil {
+		recordPolicy(tr, "resource policy "+phase, c.a.api.ResourcePolicy, "", dec, r.MethodARN)
 	}
 	return dec
 }
@@ -217,11 +237,11 @@ func anonymousDenied(r *reqctx.Request, effect policy.Effect, why string, log *s
 }
 
 // none: a resource policy alone must allow explicitly.
-func (c *Chain) none(r *reqctx.Request, log *slog.Logger) error {
+func (c *Chain) none(r *reqctx.Request, log *slog.Logger, tr *decision.Trace) error {
 	if c.a.resource == nil {
 		return nil
 	}
-	dec := c.evalResource(r, nil, "decision", log)
+	dec := c.evalResource(r, nil, "decision", log, tr)
 	if dec.Effect != policy.Allow {
 		return anonymousDenied(r, dec.Effect, "resource policy: "+dec.Reason()+"; a method without authorization needs an explicit Allow", log)
 	}
@@ -232,7 +252,7 @@ func (c *Chain) none(r *reqctx.Request, log *slog.Logger) error {
 func (c *Chain) custom(ctx context.Context, r *reqctx.Request, log *slog.Logger) error {
 	var rp policy.Decision
 	if c.a.resource != nil {
-		rp = c.evalResource(r, nil, "pre-check", log)
+		rp = c.evalResource(r, nil, "pre-check", log, decision.From(ctx))
 		if rp.Effect == policy.ExplicitDeny {
 			log.Info("Explicit deny in the resource policy: the authorizer is not called")
 			return anonymousDenied(r, policy.ExplicitDeny, "resource policy pre-check: "+rp.Reason(), log)
@@ -264,8 +284,9 @@ func (c *Chain) cognito(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	if err != nil {
 		return err
 	}
+	tr := decision.From(ctx)
 	if c.a.resource != nil {
-		dec := c.evalResource(r, nil, "decision", log)
+		dec := c.evalResource(r, nil, "decision", log, tr)
 		if dec.Effect != policy.Allow {
 			return anonymousDenied(r, dec.Effect, "resource policy: "+dec.Reason()+"; a Cognito-authorized method needs an explicit Allow", log)
 		}
@@ -276,7 +297,7 @@ func (c *Chain) cognito(ctx context.Context, r *reqctx.Request, log *slog.Logger
 
 // awsIAM: SigV4, the caller's identity policies and the resource policy,
 // Table A in the API's account, Table B from another.
-func (c *Chain) awsIAM(r *reqctx.Request, log *slog.Logger) error {
+func (c *Chain) awsIAM(r *reqctx.Request, log *slog.Logger, tr *decision.Trace) error {
 	caller, err := c.a.iam.authenticate(r, log)
 	if err != nil {
 		return err
@@ -290,7 +311,7 @@ func (c *Chain) awsIAM(r *reqctx.Request, log *slog.Logger) error {
 	log.Info(fmt.Sprintf("Identity policy decision: %s: %s%s for %s", id.Effect, id.Reason(), where, r.MethodARN))
 	effect := id.Effect
 	if c.a.resource != nil {
-		rp := c.evalResource(r, caller, "decision", log)
+		rp := c.evalResource(r, caller, "decision", log, tr)
 		same := caller.id.AccountID == c.a.api.AccountID
 		effect = policy.Combine(id.Effect, rp.Effect, same)
 		table := "same account, Table A"

@@ -12,6 +12,7 @@ import (
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"github.com/portcullis-gateway/portcullis/internal/authcache"
+	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/function"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/lambdaevent"
@@ -67,6 +68,13 @@ type Options struct {
 	Limiter Limiter
 	// Quota counts usage-plan quotas; nil disables them.
 	Quota Quota
+	// Mocks stand in for Lambda authorizer invocations; nil invokes the
+	// functions.
+	Mocks *Mocks
+	// DisableAuthorizers serves CUSTOM and COGNITO_USER_POOLS methods
+	// without their authorizer (SAM CLI's --disable-authorizer): insecure,
+	// and logged as such.
+	DisableAuthorizers bool
 }
 
 // Lambda is one compiled TOKEN or REQUEST authorizer attached to one API.
@@ -202,6 +210,10 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 		return nil, gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "token does not match identityValidationExpression")
 	}
 
+	tr := decision.From(ctx)
+	if tr != nil {
+		l.recordIdentity(tr, values)
+	}
 	// Execution-log lines are formatted only when they will be written.
 	on := log.Enabled(ctx, slog.LevelInfo)
 	if on {
@@ -215,9 +227,28 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 		err   error
 	)
 	fill := func(ctx context.Context) (authcache.Entry, error) { return l.invoke(ctx, r, log) }
+	identity := ""
+	if l.opts.Mocks != nil {
+		mock, err := l.opts.Mocks.choose(r)
+		if err != nil {
+			log.Info("Execution failed due to configuration error: " + err.Error())
+			return nil, gwresponse.Null(gwresponse.AuthorizerConfigurationError, fmt.Errorf("authorizer %s: %w", l.auth.ID, err))
+		}
+		if mock != nil {
+			log.Info("Mock identity " + mock.name + " answers for authorizer " + l.auth.ID + ": function " + l.fn.Name + " is not invoked")
+			if tr != nil {
+				tr.SetMock(mock.name)
+			}
+			// A mock's answer is cached apart from the real authorizer's
+			// and from other mocks' for the same identity values.
+			identity = "mock:" + mock.name + "\x00"
+			fill = func(ctx context.Context) (authcache.Entry, error) { return l.mockAnswer(ctx, r, mock, log) }
+		}
+	}
 	t0 := l.opts.Now()
+	var key authcache.Key
 	if l.ttl > 0 {
-		key := authcache.Key{APIID: l.api.ID, Stage: r.Stage, AuthorizerID: l.auth.ID, Identity: cacheIdentity(values)}
+		key = authcache.Key{APIID: l.api.ID, Stage: r.Stage, AuthorizerID: l.auth.ID, Identity: identity + cacheIdentity(values)}
 		entry, hit, err = l.opts.Cache.Get(ctx, key, l.ttl, fill)
 	} else {
 		entry, err = fill(ctx)
@@ -248,6 +279,10 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	out.dec = res.Policy.Evaluate(&policy.Request{Action: policy.ActionInvoke, Resource: r.MethodARN})
 	if on {
 		log.Info("Policy decision: " + out.dec.Effect.String() + ": " + out.dec.Reason() + " for " + r.MethodARN)
+	}
+	if tr != nil {
+		l.recordCache(tr, key, out)
+		recordPolicy(tr, "authorizer policy of "+l.auth.ID, entry.Raw, "policyDocument", out.dec, r.MethodARN)
 	}
 	return out, nil
 }
@@ -303,6 +338,7 @@ func (l *Lambda) invoke(ctx context.Context, r *reqctx.Request, log *slog.Logger
 		}
 		payload = p
 	}
+	tr := decision.From(ctx)
 	log.Info("Endpoint request URI: " + l.endpoint)
 	log.Info("Endpoint request body after transformations: " + string(payload))
 	log.Info("Sending request to " + l.endpoint)
@@ -312,6 +348,9 @@ func (l *Lambda) invoke(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	res, err := l.opts.Invoker.Invoke(ictx, l.fn, payload)
 	if l.opts.Observer != nil {
 		l.opts.Observer.AuthorizerInvoked(l.api.LogicalID, l.auth.ID, l.opts.Now().Sub(start), err)
+	}
+	if tr != nil {
+		l.recordInvocation(tr, payload, res, err, l.opts.Now().Sub(start))
 	}
 	if err != nil {
 		log.Info("Execution failed due to configuration error: Authorizer error", "cause", err.Error())
@@ -353,6 +392,13 @@ func Decode(raw []byte) (any, error) {
 // with the request id when it keeps INFO lines, else quiet, which drops
 // everything without the per-request With allocation.
 func requestLogger(ctx context.Context, l, quiet *slog.Logger, r *reqctx.Request) *slog.Logger {
+	if tr := decision.From(ctx); tr != nil {
+		// The decision view keeps the execution log whatever the level.
+		if l.Enabled(ctx, slog.LevelInfo) {
+			return decision.Logger(l, tr).With("requestId", r.ID)
+		}
+		return decision.Logger(quiet, tr)
+	}
 	if l.Enabled(ctx, slog.LevelInfo) {
 		return l.With("requestId", r.ID)
 	}

@@ -26,6 +26,9 @@ type File struct {
 	Identities []Identity
 	Cognito    Cognito
 	APIKeys    []APIKey
+	// Mocks are the named mock identities that can stand in for Lambda
+	// authorizer invocations (checked; Default is left to --identity).
+	Mocks authorizer.MockOptions
 }
 
 // Identity is one access key of an AWS_IAM caller.
@@ -67,6 +70,20 @@ type rawFile struct {
 	Identities []rawIdentity `yaml:"identities"`
 	Cognito    *rawCognito   `yaml:"cognito"`
 	APIKeys    []rawAPIKey   `yaml:"apiKeys"`
+	Mocks      *rawMocks     `yaml:"mockIdentities"`
+}
+
+type rawMocks struct {
+	Header     string    `yaml:"header"`
+	Identities []rawMock `yaml:"identities"`
+}
+
+type rawMock struct {
+	Name        string         `yaml:"name"`
+	PrincipalID string         `yaml:"principalId"`
+	Context     map[string]any `yaml:"context"`
+	Policy      yaml.Node      `yaml:"policy"`
+	AllowAll    bool           `yaml:"allowAll"`
 }
 
 type rawIdentity struct {
@@ -213,6 +230,30 @@ func Parse(path string, data []byte) (*File, error) {
 			fail(apimodel.Pos{File: path}, where, "usagePlans is required: name the usage plan ids the key belongs to, or \"*\" for all")
 		}
 		f.APIKeys = append(f.APIKeys, key)
+	}
+	if m := raw.Mocks; m != nil {
+		before := len(errs)
+		f.Mocks.Header = m.Header
+		for i, rm := range m.Identities {
+			where := fmt.Sprintf("mockIdentities.identities[%d]", i)
+			id := authorizer.MockIdentity{Name: rm.Name, PrincipalID: rm.PrincipalID, Context: rm.Context, AllowAll: rm.AllowAll}
+			if rm.Policy.Kind != 0 {
+				pp := apimodel.Pos{File: path, Line: rm.Policy.Line, Col: rm.Policy.Column}
+				p, err := readPolicy(&rm.Policy)
+				switch {
+				case err != nil:
+					fail(pp, where+".policy", "%v", err)
+				case p.Role != "":
+					fail(pp, where+".policy", "a mock identity's policy is an authorizer's answer: give the document, not a role")
+				default:
+					id.Policy = p.Document
+				}
+			}
+			f.Mocks.Identities = append(f.Mocks.Identities, id)
+		}
+		if _, err := authorizer.NewMocks(f.Mocks); err != nil && len(errs) == before {
+			fail(apimodel.Pos{File: path}, "mockIdentities", "%v", err)
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errs

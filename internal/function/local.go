@@ -83,6 +83,9 @@ type LocalOptions struct {
 	// NodePath, PythonPath and GoPath name the node, python3 and go
 	// commands; "" means those names looked up in PATH.
 	NodePath, PythonPath, GoPath string
+	// Debug attaches a debugger to one function's worker; the zero value
+	// debugs nothing.
+	Debug DebugOptions
 }
 
 // Local runs functions as local worker processes speaking the Lambda

@@ -82,7 +82,7 @@ func (p *pool) acquire(ctx context.Context, reqID string) (w *worker, cold bool,
 		p.mu.Unlock()
 		return w, false, nil
 	}
-	if p.alive < p.l.opts.MaxWorkers {
+	if p.alive < p.l.opts.MaxWorkers && (!p.s.debug || p.alive == 0) {
 		p.alive++
 		p.mu.Unlock()
 		p.l.opts.Metrics.WorkersAlive(p.name, p.aliveCount())
@@ -316,7 +316,11 @@ func (p *pool) start(ctx context.Context, reqID string) (*worker, error) {
 		return nil, ie
 	}
 
-	t := time.NewTimer(InitTimeout)
+	initTimeout := InitTimeout
+	if p.s.debug {
+		initTimeout = debugTimeout
+	}
+	t := time.NewTimer(initTimeout)
 	defer t.Stop()
 	select {
 	case <-w.ep.Ready():
@@ -353,6 +357,9 @@ func (p *pool) spawn(ctx context.Context) (*worker, error) {
 			return nil, err
 		}
 		path, args = exe, nil
+		if p.s.debug {
+			path, args = p.s.delveCommand(exe, p.l.opts.Debug.addr())
+		}
 	}
 	ep, err := p.l.api.NewEndpoint()
 	if err != nil {

@@ -52,6 +52,10 @@ type spec struct {
 	// their executable per cold start (the source may have changed).
 	path string
 	args []string
+	// debug is set for the function a debugger attaches to (one worker,
+	// no timeouts); delve is the dlv command of a debugged native one.
+	debug bool
+	delve string
 }
 
 // initError is a configuration problem found before any process runs,
@@ -116,6 +120,11 @@ func (l *Local) newSpec(fn *apimodel.Function) (*spec, error) {
 		s.path, s.args = l.opts.NodePath, []string{l.nodeBootstrap}
 	case runtimePython:
 		s.path, s.args = l.opts.PythonPath, []string{l.pythonBootstrap}
+	}
+	if l.opts.Debug.matches(s.name, fn.LogicalID) {
+		if err := l.debugSpec(s); err != nil {
+			return nil, err
+		}
 	}
 	s.env = l.environment(fn, s.name, kind, s.taskRoot, s.timeout, memory)
 	return s, nil

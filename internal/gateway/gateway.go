@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/integration"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
@@ -65,6 +66,10 @@ type Options struct {
 	// BodyMemory is the budget for request bodies buffered at once across
 	// every listener; 0 means DefaultBodyMemory, negative unlimited.
 	BodyMemory int64
+	// Decisions keeps a record of every request for the admin listener's
+	// decision view; nil turns the view off, and then the request path
+	// builds no record at all.
+	Decisions *decision.Ring
 }
 
 // Gateway serves the compiled APIs of one model.
@@ -185,19 +190,29 @@ func (g *Gateway) Server(i int) *fasthttp.Server {
 // execLog writes API Gateway's execution-log lines for one request. The
 // lines are only formatted when the logger would keep them: at --log-level
 // warn the request path builds no log strings at all.
+// With the decision view on, tr keeps the lines too: on is set when
+// either wants them, logged only when the logger does.
 type execLog struct {
-	l  *slog.Logger
-	id string
-	on bool
+	l      *slog.Logger
+	id     string
+	on     bool
+	logged bool
+	tr     *decision.Trace
 }
 
-// info writes one line. The record goes to the handler directly:
+// info writes one line, to the decision view's trace when it is on and to
+// the log when it keeps INFO. The record goes to the handler directly:
 // slog.Logger would look up the caller's program counter for every line,
 // which the execution log never prints.
 func (e execLog) info(msg string) {
-	r := slog.NewRecord(time.Now(), slog.LevelInfo, msg, 0)
-	r.AddAttrs(slog.String("requestId", e.id))
-	_ = e.l.Handler().Handle(context.Background(), r)
+	if e.tr != nil {
+		e.tr.Line(slog.LevelInfo, msg)
+	}
+	if e.logged {
+		r := slog.NewRecord(time.Now(), slog.LevelInfo, msg, 0)
+		r.AddAttrs(slog.String("requestId", e.id))
+		_ = e.l.Handler().Handle(context.Background(), r)
+	}
 }
 
 type fasthttpLogger struct{ log *slog.Logger }
@@ -227,7 +242,12 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	c := (*g.apis.Load())[i]
 	start := g.now()
 	r, reqErr := g.edge.New(incoming(ctx, start))
-	log := execLog{l: g.log, id: r.ID, on: g.log.Enabled(context.Background(), slog.LevelInfo)}
+	log := execLog{l: g.log, id: r.ID, logged: g.log.Enabled(context.Background(), slog.LevelInfo)}
+	log.on = log.logged
+	if g.opts.Decisions != nil {
+		log.tr = decision.NewTrace(r.ID, start)
+		log.on = true
+	}
 	route := ""
 	status := 0
 	defer func() {
@@ -239,12 +259,15 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 			status = resp.Status
 		}
 		d := g.now().Sub(start)
-		if log.on {
+		if log.logged {
 			g.log.Info("access", "requestId", r.ID, "sourceIp", r.SourceIP, "method", r.Method, "path", string(ctx.Path()), "route", route,
 				"stage", r.Stage, "status", status, "latencyMs", float64(d.Microseconds())/1000, "bytes", len(ctx.Response.Body()))
 		}
 		if g.opts.Observer != nil {
 			g.opts.Observer.Request(c.api.LogicalID, r.Stage, route, status, d)
+		}
+		if log.tr != nil {
+			g.opts.Decisions.Add(finishRecord(log.tr, c, r, string(ctx.Path()), route, status, d))
 		}
 	}()
 	var m *integration.Response
@@ -253,6 +276,9 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 		err = refusal(reqErr)
 	} else if err = g.readBody(ctx, r); err == nil { // bodybudget.go
 		pctx := context.Background()
+		if log.tr != nil {
+			pctx = decision.With(pctx, log.tr)
+		}
 		var mm *method
 		if mm, err = g.pipeline(pctx, c, r, &route); err == nil {
 			m, err = g.integrate(pctx, mm, r, log, &ctx.Response)
@@ -282,6 +308,9 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 			log.info(ge.Cause.Error())
 		}
 		log.info(fmt.Sprintf("Gateway response type: %s with status code: %d", resp.Type, resp.Status))
+	}
+	if log.tr != nil {
+		recordGatewayResponse(log.tr, ge, resp)
 	}
 	writeGatewayResponse(ctx, resp)
 	status = resp.Status
@@ -365,6 +394,9 @@ func (g *Gateway) pipeline(ctx context.Context, c *compiledAPI, r *reqctx.Reques
 		}
 	}
 	r.MethodARN = apimodel.MethodARN(c.api.Region, c.api.AccountID, c.api.ID, st.name, r.Method, r.Path)
+	if tr := decision.From(ctx); tr != nil {
+		recordRoute(tr, m, r)
+	}
 	// The limits page: with authorization on a method, a method ARN over
 	// 1,600 bytes (long path parameter values) is answered 414.
 	if m.authorize != nil && len(r.MethodARN) > maxMethodARN {
@@ -417,6 +449,9 @@ func (g *Gateway) integrate(ctx context.Context, m *method, r *reqctx.Request, l
 		if log.on {
 			log.info("Method completed with status: " + strconv.Itoa(out.StatusCode()))
 		}
+		if log.tr != nil {
+			recordIntegration(log.tr, m, out.StatusCode())
+		}
 		return nil, nil
 	}
 	resp, err := m.integration.Invoke(ctx, r)
@@ -425,6 +460,9 @@ func (g *Gateway) integrate(ctx context.Context, m *method, r *reqctx.Request, l
 	}
 	if log.on {
 		log.info("Method completed with status: " + strconv.Itoa(resp.Status))
+	}
+	if log.tr != nil {
+		recordIntegration(log.tr, m, resp.Status)
 	}
 	return resp, nil
 }
@@ -437,7 +475,8 @@ func (g *Gateway) integrate(ctx context.Context, m *method, r *reqctx.Request, l
 func (g *Gateway) Handle(ctx context.Context, api int, in reqctx.Incoming) integration.Response {
 	c := (*g.apis.Load())[api]
 	r, err := g.edge.New(in)
-	log := execLog{l: g.log, id: r.ID, on: g.log.Enabled(ctx, slog.LevelInfo)}
+	log := execLog{l: g.log, id: r.ID, logged: g.log.Enabled(ctx, slog.LevelInfo)}
+	log.on = log.logged
 	var resp *integration.Response
 	if err != nil {
 		err = refusal(err)

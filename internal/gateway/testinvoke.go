@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sort"
 	"strings"
 
@@ -149,6 +150,11 @@ type SimulatedRequest struct {
 	StageVariables      map[string]string
 	// SourceIP replaces the test-invoke source address when set.
 	SourceIP string
+	// Peer, Port and Secure stand for the connection the request came
+	// on (X-Forwarded-For, -Port, -Proto); zero values are test-invoke's.
+	Peer   netip.Addr
+	Port   int
+	Secure bool
 }
 
 // Simulate builds the request of a management call against API apiID with
@@ -170,7 +176,7 @@ func (g *Gateway) simulate(c *compiledAPI, in SimulatedRequest) (*reqctx.Request
 	}
 	r, err := g.edge.New(reqctx.Incoming{Method: in.Method, Target: target, Query: query,
 		Headers: append(make([]reqctx.Header, 0, len(in.Headers)+reqctx.ExtraHeaders), in.Headers...),
-		Body:    in.Body, Protocol: "HTTP/1.1", Time: g.now()})
+		Body:    in.Body, Protocol: "HTTP/1.1", Time: g.now(), Peer: in.Peer, Port: in.Port, Secure: in.Secure})
 	if err != nil {
 		return r, nil, err
 	}

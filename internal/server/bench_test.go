@@ -13,10 +13,16 @@ import (
 // (policy evaluated against the request's own method ARN), a MOCK
 // integration — without the network. The first request fills the cache by
 // invoking the real Node.js authorizer.
-func BenchmarkHandler_CachedAuthorizer(b *testing.B) {
+func BenchmarkHandler_CachedAuthorizer(b *testing.B) { benchCachedAuthorizer(b, 0) }
+
+// BenchmarkHandler_CachedAuthorizer_DecisionsOn is the same request with
+// the decision view on: each request is recorded into the ring.
+func BenchmarkHandler_CachedAuthorizer_DecisionsOn(b *testing.B) { benchCachedAuthorizer(b, 500) }
+
+func benchCachedAuthorizer(b *testing.B, decisions int) {
 	srv, err := New(context.Background(), Config{
-		DefinitionPath: "testdata/bench/template.yaml", AdminAddr: "-",
-		Logger: slog.New(slog.DiscardHandler),
+		DefinitionPath: "testdata/bench/template.yaml", AdminAddr: "127.0.0.1:0",
+		Logger: slog.New(slog.DiscardHandler), Decisions: decisions,
 	})
 	if err != nil {
 		b.Fatal(err)

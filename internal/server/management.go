@@ -46,6 +46,7 @@ func (s *Server) adminOptions() admin.Options {
 		APIs: s.gw.APIs, Cache: s.cache, Logger: s.log, Ready: s.ready,
 		Authorizers: m, Methods: m, Functions: m, Metrics: s.metrics.Handler(),
 		AllowedHosts: s.cfg.AdminHosts,
+		Decisions: s.ring,
 	}
 	// With identities configured, the admin API wants what AWS wants: a
 	// SigV4 signature by one of them.

@@ -21,6 +21,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"github.com/portcullis-gateway/portcullis/internal/authcache"
 	"github.com/portcullis-gateway/portcullis/internal/authorizer"
+	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/function"
 	"github.com/portcullis-gateway/portcullis/internal/gateway"
 	"github.com/portcullis-gateway/portcullis/internal/telemetry"
@@ -62,6 +63,20 @@ type Config struct {
 	// "http://127.0.0.1:4567"), for local stand-ins.
 	ServiceEndpoints map[string]string
 	Logger           *slog.Logger
+	// Identity names the mock identity (from the --config file's
+	// mockIdentities) that answers for every Lambda authorizer; "" invokes
+	// the functions, unless the configured header picks one.
+	Identity string
+	// DisableAuthorizer serves CUSTOM and COGNITO_USER_POOLS methods
+	// without their authorizers (SAM CLI's --disable-authorizer). Insecure.
+	DisableAuthorizer bool
+	// DebugFunction and DebugPort attach a debugger to one function's
+	// worker (SAM CLI's --debug-function, --debug-port).
+	DebugFunction string
+	DebugPort     int
+	// Decisions is how many recent requests the admin listener's decision
+	// view keeps; 0 turns the view off.
+	Decisions int
 	// Banner receives the start-up banner; nil means discard.
 	Banner io.Writer
 }
@@ -79,6 +94,8 @@ type Server struct {
 	invoker *dispatch
 	metrics *telemetry.Metrics
 	authz   *authorization
+	ring    *decision.Ring
+	mocks   *authorizer.Mocks
 	env     function.EnvOverrides
 	// services signs and sends AWS service integration requests.
 	services *awsservice.Client
@@ -118,6 +135,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.log.Warn("ignored: " + d.String())
 	}
 	s.model = m
+	if err := checkDebug(m, cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Decisions > 0 && cfg.AdminAddr != "-" {
+		s.ring = decision.NewRing(cfg.Decisions)
+	}
 	env, err := loadEnv(cfg.EnvVarsFile)
 	if err != nil {
 		return nil, err
@@ -154,6 +177,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	if mo := s.authz.file.Mocks; len(mo.Identities) > 0 || cfg.Identity != "" {
+		mo.Default = cfg.Identity
+		if s.mocks, err = authorizer.NewMocks(mo); err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.log.Warn(s.mocks.Describe())
+	}
+	if cfg.DisableAuthorizer {
+		s.log.Warn("INSECURE: --disable-authorizer: CUSTOM and COGNITO_USER_POOLS methods are served without their authorizers; every caller is let through. Never use this outside local development.")
+	}
 	opts := s.gatewayOptions(m)
 	served, warns, err := s.compile(m, opts.Compiler)
 	for _, w := range warns {
@@ -180,7 +214,8 @@ func (s *Server) gatewayOptionsFor(m *apimodel.Model, inv *dispatch) gateway.Opt
 	if s.services == nil {
 		s.services = awsservice.New(awsservice.Options{Endpoints: s.cfg.ServiceEndpoints})
 	}
-	comp := newCompiler(m, inv, authorizer.Options{Invoker: inv, Cache: s.cache, Logger: s.log, Observer: s.metrics}, s.authz, s.limiter)
+	comp := newCompiler(m, inv, authorizer.Options{Invoker: inv, Cache: s.cache, Logger: s.log, Observer: s.metrics,
+		Mocks: s.mocks, DisableAuthorizers: s.cfg.DisableAuthorizer}, s.authz, s.limiter)
 	comp.services = s.services
 	return gateway.Options{
 		Logger:         s.log,
@@ -190,13 +225,14 @@ func (s *Server) gatewayOptionsFor(m *apimodel.Model, inv *dispatch) gateway.Opt
 		TrustedProxies: s.cfg.TrustedProxies,
 		Observer:       s.metrics,
 		BodyMemory:     s.cfg.BodyMemory,
+		Decisions:      s.ring,
 	}
 }
 
 func (s *Server) localOptions(m *apimodel.Model) function.LocalOptions {
 	return function.LocalOptions{
 		Logger: s.cfg.Logger, MaxWorkers: s.cfg.MaxWorkers, Region: regionOf(m, s.cfg.Load.Region), EnvOverrides: s.env,
-		Metrics: s.metrics,
+		Metrics: s.metrics, Debug: function.DebugOptions{Function: s.cfg.DebugFunction, Port: s.cfg.DebugPort},
 	}
 }
 
@@ -331,6 +367,7 @@ func (s *Server) Run(ctx context.Context) error {
 	var adminSrv *http.Server
 	if s.adminLn != nil {
 		adminSrv = &http.Server{Handler: s.admin, ReadHeaderTimeout: 10 * time.Second}
+		adminSrv.RegisterOnShutdown(s.admin.CloseStreams)
 		wg.Go(func() {
 			if err := adminSrv.Serve(s.adminLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- err
@@ -398,6 +435,9 @@ func (s *Server) writeBanner() {
 	}
 	if s.adminLn != nil {
 		fmt.Fprintf(w, "admin http://%s\n", s.adminLn.Addr())
+		if s.ring != nil {
+			fmt.Fprintf(w, "decisions http://%s/\n", s.adminLn.Addr())
+		}
 	}
 }
 
@@ -449,4 +489,25 @@ func RouteTable(a *apimodel.API) []string {
 		out[i] = strings.TrimRight(fmt.Sprintf("%-7s %-28s %-28s %s", r.verb, r.path, r.auth, r.integ), " ")
 	}
 	return out
+}
+
+// checkDebug refuses --debug-function for a function the definition lacks
+// and a missing --debug-port.
+func checkDebug(m *apimodel.Model, cfg Config) error {
+	if cfg.DebugFunction == "" {
+		if cfg.DebugPort != 0 {
+			return errors.New("--debug-port needs --debug-function")
+		}
+		return nil
+	}
+	if cfg.DebugPort <= 0 || cfg.DebugPort > 65535 {
+		return fmt.Errorf("--debug-function %s needs --debug-port (1-65535)", cfg.DebugFunction)
+	}
+	for _, f := range m.Functions {
+		if f.Name == cfg.DebugFunction || f.LogicalID == cfg.DebugFunction {
+			cfg.Logger.Warn(fmt.Sprintf("debugging %s on 127.0.0.1:%d: one worker, timeouts suspended", cfg.DebugFunction, cfg.DebugPort))
+			return nil
+		}
+	}
+	return fmt.Errorf("--debug-function %s: the definition has no such function", cfg.DebugFunction)
 }
