@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
 
 // e2eServer is a running Portcullis serving a template from testdata.
@@ -23,9 +25,8 @@ type e2eServer struct {
 
 func startE2E(t *testing.T, template string, params map[string]string) *e2eServer {
 	t.Helper()
-	if _, err := os.Stat("/usr/bin/env"); err != nil {
-		t.Skip("no /usr/bin/env")
-	}
+	// The templates' authorizers are Node.js, their backends Python.
+	testenv.Require(t, "node", "python3", "/usr/bin/env")
 	countDir := t.TempDir()
 	if params == nil {
 		params = map[string]string{}

@@ -20,6 +20,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/portcullis-gateway/portcullis/internal/cognito"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
 
 // azServer is a running Portcullis over a definition and a --config file
@@ -167,12 +168,7 @@ const iamConfig = `identities:
 
 func needPython(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("python3"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 is required")
-		}
-		t.Skip("python3 not installed")
-	}
+	testenv.Require(t, "python3")
 }
 
 // TestE2E_IAM_SigV4 drives AWS_IAM methods with requests signed by
@@ -245,16 +241,14 @@ func TestE2E_IAM_SigV4(t *testing.T) {
 // package's tests use. Outside CI a missing node or node_modules skips.
 func jsSigned(t *testing.T, host, method, path, key, secret string, at time.Time) *http.Request {
 	t.Helper()
-	modules, err := filepath.Abs("../../test/js/node_modules")
+	testenv.Require(t, "js-sdk")
+	modules, err := testenv.JSModules()
 	if err != nil {
 		t.Fatal(err)
 	}
 	node, err := exec.LookPath("node")
-	if _, serr := os.Stat(filepath.Join(modules, "@smithy", "signature-v4")); err != nil || serr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("JavaScript signer unavailable (node: %v, modules: %v)", err, serr)
-		}
-		t.Skip("node or test/js/node_modules missing; run npm ci in test/js")
+	if err != nil {
+		t.Fatal(err)
 	}
 	job, _ := json.Marshal(map[string]any{
 		"service": "execute-api", "region": "us-east-1", "host": host,
