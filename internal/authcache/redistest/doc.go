@@ -3,6 +3,6 @@
 // redis-server binary on a free 127.0.0.1 port with persistence off, in a
 // temporary directory, and stops it when the test ends.
 //
-// When the binary is missing the test is skipped, except when the
-// environment variable CI is "true": there a missing server is a failure.
+// A missing binary is testenv.Require's business: the test skips, or
+// fails when CI is set.
 package redistest

@@ -4,27 +4,19 @@ import (
 	"bufio"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
-)
 
-// TB is the part of testing.TB the server needs.
-type TB interface {
-	Helper()
-	Fatalf(format string, args ...any)
-	Skipf(format string, args ...any)
-	Logf(format string, args ...any)
-	Cleanup(func())
-	TempDir() string
-}
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
+)
 
 // Server is one redis-server process.
 type Server struct {
-	t    TB
+	t    testing.TB
 	bin  string
 	dir  string
 	port int
@@ -34,14 +26,12 @@ type Server struct {
 }
 
 // Start starts a server and registers its shutdown with t.Cleanup.
-func Start(t TB) *Server {
+func Start(t testing.TB) *Server {
 	t.Helper()
+	testenv.Require(t, "redis-server")
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redis-server not found on PATH (required in CI): %v", err)
-		}
-		t.Skipf("redis-server not installed: %v", err)
+		t.Fatalf("redis-server: %v", err)
 	}
 	s := &Server{t: t, bin: bin, dir: t.TempDir(), port: freePort(t)}
 	s.start()
@@ -129,7 +119,7 @@ func ping(addr string) error {
 	return nil
 }
 
-func freePort(t TB) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
