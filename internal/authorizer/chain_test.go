@@ -8,7 +8,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/policy"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 	"github.com/portcullis-gateway/portcullis/internal/throttle"
 )
 
@@ -564,13 +564,6 @@ func TestAPIKey_AuthorizerSource(t *testing.T) {
 	wantGatewayError(t, c.Authorize(context.Background(), r), gwresponse.InvalidAPIKey, "Forbidden")
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
 // TestAPIKey_UsagePlanLimits pins spec §12.4: over the plan's rate and
 // burst is 429 THROTTLED "Too Many Requests"; over its quota 429
 // QUOTA_EXCEEDED "Limit Exceeded".
@@ -578,7 +571,7 @@ func TestAPIKey_UsagePlanLimits(t *testing.T) {
 	api := apiKeyAPI()
 	api.UsagePlans[0].RateLimit, api.UsagePlans[0].BurstLimit = 1, 2
 	api.UsagePlans = append(api.UsagePlans, &apimodel.UsagePlan{ID: "quota", Stages: []string{"prod"}, KeyIDs: []string{"k3"}, QuotaLimit: 2, QuotaPeriod: "DAY"})
-	clk := &clock{t: testNow}
+	clk := testenv.NewClock(testNow)
 	lim := throttle.NewLocal(throttle.LocalOptions{Clock: clk})
 	t.Cleanup(func() { lim.Close() })
 	c := compile(t, api, &apimodel.Method{HTTPMethod: "GET", APIKeyRequired: true}, Options{Limiter: lim, Quota: lim, Now: clk.Now})
@@ -677,7 +670,7 @@ func testCognito(t *testing.T, now func() time.Time) (*cognito.LocalKey, *counti
 // authorizer's TTL but never past the token's exp, and a resource policy
 // that must allow explicitly.
 func TestCognito(t *testing.T) {
-	clk := &clock{t: testNow}
+	clk := testenv.NewClock(testNow)
 	key, ver := testCognito(t, clk.Now)
 	cache := authcache.NewMemory(authcache.MemoryOptions{Clock: clk})
 	t.Cleanup(func() { cache.Close() })
@@ -715,15 +708,11 @@ func TestCognito(t *testing.T) {
 	}
 	// The token expires after 10 minutes although the TTL is 300 s and the
 	// entry was refreshed: never accepted past exp.
-	clk.mu.Lock()
-	clk.t = clk.t.Add(4 * time.Minute)
-	clk.mu.Unlock()
+	clk.Advance(4 * time.Minute)
 	if err := c.Authorize(context.Background(), request("GET", testPath, idTok)); err != nil {
 		t.Fatal(err)
 	}
-	clk.mu.Lock()
-	clk.t = clk.t.Add(6*time.Minute + 2*time.Second)
-	clk.mu.Unlock()
+	clk.Advance(6*time.Minute + 2*time.Second)
 	wantGatewayError(t, c.Authorize(context.Background(), request("GET", testPath, idTok)), gwresponse.Unauthorized, "Unauthorized")
 
 	scoped := mk("", []string{"pets/read"})

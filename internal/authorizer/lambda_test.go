@@ -17,6 +17,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/function"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
 
 // invokerFunc adapts a closure to Invoker.
@@ -25,14 +26,6 @@ type invokerFunc func(ctx context.Context, fn *apimodel.Function, payload []byte
 func (f invokerFunc) Invoke(ctx context.Context, fn *apimodel.Function, payload []byte) (function.Result, error) {
 	return f(ctx, fn, payload)
 }
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 var testAPI = &apimodel.API{ID: "abcde12345", LogicalID: "Api", Region: "us-east-1", AccountID: "123456789012"}
 
@@ -51,13 +44,13 @@ func request(verb, path, token string) *reqctx.Request {
 
 type harness struct {
 	calls atomic.Int32
-	clock *fakeClock
+	clock *testenv.Clock
 	l     *Lambda
 }
 
 func newHarness(t *testing.T, a *apimodel.Authorizer, answer func(payload []byte) (function.Result, error)) *harness {
 	t.Helper()
-	h := &harness{clock: &fakeClock{t: time.Unix(1_800_000_000, 0)}}
+	h := &harness{clock: testenv.NewClock(time.Unix(1_800_000_000, 0))}
 	inv := invokerFunc(func(ctx context.Context, fn *apimodel.Function, payload []byte) (function.Result, error) {
 		h.calls.Add(1)
 		return answer(payload)
