@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"bytes"
+	"errors"
 	"maps"
 	"os"
 	"path/filepath"
@@ -93,9 +94,9 @@ func Parse(data []byte, file string) (*yaml.Node, apimodel.Errors) {
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		n, err := parseJSON(data)
 		if err != nil {
-			se, _ := err.(*syntaxError)
+			var se *syntaxError
 			d := apimodel.Diagnostic{Pos: apimodel.Pos{File: file}, Message: "invalid JSON: " + err.Error()}
-			if se != nil {
+			if errors.As(err, &se) {
 				d.Pos.Line, d.Pos.Col, d.Message = se.line, se.col, "invalid JSON: "+se.msg
 			}
 			return nil, apimodel.Errors{d}
