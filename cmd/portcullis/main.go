@@ -333,7 +333,10 @@ func invoke(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
-	stdout.Write(res.Payload)
+	if _, err := stdout.Write(res.Payload); err != nil {
+		fmt.Fprintln(stderr, "invoke: write the result:", err)
+		return 1
+	}
 	fmt.Fprintln(stdout)
 	if res.FunctionError != "" {
 		return 1
