@@ -272,7 +272,8 @@ func (r *Redis) read(ctx context.Context, gk, rk string) (e Entry, remaining tim
 	}
 	raw, err := valCmd.Bytes()
 	if err != nil {
-		return Entry{}, 0, gen, false, nil
+		// No value under the key: a miss, not a failure.
+		return Entry{}, 0, gen, false, nil //nolint:nilerr // redis.Nil is a miss
 	}
 	remaining = ttlCmd.Val()
 	if remaining <= 0 {

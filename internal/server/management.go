@@ -85,7 +85,8 @@ func (m management) TestInvokeAuthorizer(ctx context.Context, api *apimodel.API,
 	l, err := authorizer.NewLambda(api, a, fn, authorizer.Options{Invoker: rec, Logger: xlog.Logger(), Observer: m.s.metrics})
 	if err != nil {
 		xlog.Line(time.Time{}, "Execution failed due to configuration error: "+err.Error())
-		return admin.TestInvokeAuthorizerResult{ClientStatus: 500, Log: xlog.String()}, nil
+		// TestInvokeAuthorizer reports the failure in its result, as AWS does.
+		return admin.TestInvokeAuthorizerResult{ClientStatus: 500, Log: xlog.String()}, nil //nolint:nilerr // the error is the result
 	}
 	r := testRequest(api, req, authorizerTestStage)
 	authErr := l.Authorize(ctx, r)
