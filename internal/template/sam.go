@@ -618,7 +618,7 @@ func (l *loader) checkEventAuth(a *samAPI, auth *yaml.Node, method, path string,
 func (l *loader) addAuthToMethod(a *samAPI, op, auth *yaml.Node, rep reporter) {
 	line, col := auth.Line, auth.Column
 	if name, ok := rep.str(auth, "Authorizer"); ok {
-		var scopes *yaml.Node = seqNode(line, col)
+		scopes := seqNode(line, col)
 		if name != "NONE" && a.authorizers != nil {
 			if def := get(a.authorizers, name); def != nil {
 				if sc := get(def, "AuthorizationScopes"); sc != nil {
@@ -1025,7 +1025,7 @@ func (l *loader) addAuth(a *samAPI, rep reporter) {
 			for _, kv := range pairs(a.authorizers) {
 				authNames[kv[0].Value] = true
 			}
-			var scopes *yaml.Node = seqNode(line, col)
+			scopes := seqNode(line, col)
 			if def := get(a.authorizers, a.defaultAuth); def != nil {
 				if sc := get(def, "AuthorizationScopes"); sc != nil && sc.Kind == yaml.SequenceNode {
 					scopes = l.deepCopy(sc)
