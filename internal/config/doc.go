@@ -15,6 +15,7 @@
 //     by id (spec §12.5).
 //
 // Parsing is strict (unknown fields are errors) and every error names the
-// file, line and column. Load reads the file; Resolve turns it into the
-// option values of packages authorizer and cognito for one model.
+// file, line and column. Load reads the file; Resolve parses its identity
+// policies for one model. The package produces data only: server converts
+// it into the options of packages authorizer and cognito.
 package config
