@@ -20,9 +20,6 @@ import (
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/server"
-	"github.com/portcullis-gateway/portcullis/internal/telemetry"
-	"github.com/portcullis-gateway/portcullis/internal/template"
-	"github.com/redis/go-redis/v9"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -105,14 +102,14 @@ func (c *common) register(fs *flag.FlagSet) {
 func (c *common) loadOptions() (server.LoadOptions, error) {
 	o := server.LoadOptions{Region: c.region, AccountID: c.account, StackName: c.stackName}
 	if len(c.overrides) > 0 {
-		ov, err := template.ParseOverrides(c.overrides)
+		ov, err := server.ParseOverrides(c.overrides)
 		if err != nil {
 			return o, err
 		}
 		o.ParameterOverrides = ov
 	}
 	if c.imports != "" {
-		im, err := template.LoadImports(c.imports)
+		im, err := server.LoadImports(c.imports)
 		if err != nil {
 			return o, err
 		}
@@ -184,8 +181,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetGCPercent(200)
 	}
-	// The execution log is written in batches (see telemetry.LogWriter).
-	logOut := telemetry.NewLogWriter(stderr, 0)
+	// The execution log is written in batches (see server.NewLogWriter).
+	logOut := server.NewLogWriter(stderr, 0)
 	defer logOut.Close()
 	log, err := c.logger(logOut)
 	if err != nil {
@@ -209,9 +206,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		prefixes = append(prefixes, p)
 	}
 	if *cacheURL != "" {
-		// go-redis reports every failed dial through its own process-wide
-		// logger; the caches already log outages once, rate-limited.
-		redis.SetLogger(redisLogger{log})
+		server.RouteRedisLogs(log)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -234,13 +229,6 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// redisLogger sends go-redis's own messages to the debug log.
-type redisLogger struct{ log *slog.Logger }
-
-func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
-	l.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 func validate(args []string, stdout, stderr io.Writer) int {
