@@ -24,7 +24,7 @@ func tree(t testing.TB, spec map[string][]string) *Tree {
 	return tr
 }
 
-// TestMatch pins API Gateway's REST routing rules (spec §12.3).
+// TestMatch pins API Gateway's REST routing rules (docs/behaviour.md#ROUTE-1).
 func TestMatch(t *testing.T) {
 	tr := tree(t, map[string][]string{
 		"/":                       {"GET"},
