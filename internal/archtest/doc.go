@@ -11,7 +11,7 @@
 //   - deps_test.go: the modules linked into the portcullis binary, compared
 //     with testdata/deps.txt, each with the reason it is there (update with
 //     go test ./internal/archtest -run TestDependencyInventory -update);
-//   - citations_test.go: every docs/behaviour.md#ANCHOR cited in the code,
+//   - citations_test.go: every docs/behaviour.md#… anchor cited in the code,
 //     tests and docs exists, no citation of the retired numbered spec
 //     remains, and every test docs/behaviour.md or docs/compatibility.md
 //     names as pinning a rule exists.
