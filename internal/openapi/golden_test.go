@@ -1,17 +1,15 @@
 package openapi
 
 import (
-	"errors"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 	"golang.org/x/tools/txtar"
 )
 
@@ -98,145 +96,7 @@ func TestLoad_Golden(t *testing.T) {
 	}
 }
 
-// render prints what a document deploys as a table a reviewer can read
-// against the document.
+// render is the rendering both loaders' golden files share.
 func render(m *apimodel.Model, err error) string {
-	var sb strings.Builder
-	w := func(indent int, format string, args ...any) {
-		sb.WriteString(strings.Repeat("  ", indent))
-		fmt.Fprintf(&sb, format, args...)
-		sb.WriteByte('\n')
-	}
-	if err != nil {
-		var errs apimodel.Errors
-		if !errors.As(err, &errs) {
-			return "error (not apimodel.Errors): " + err.Error() + "\n"
-		}
-		w(0, "errors")
-		for _, d := range errs {
-			w(1, "%s", d)
-		}
-		return sb.String()
-	}
-	for _, api := range m.APIs {
-		w(0, "api %s name=%q id=%s region=%s account=%s", api.LogicalID, api.Name, api.ID, api.Region, api.AccountID)
-		for _, s := range api.Stages {
-			w(1, "stage %s variables=%s", s.Name, kv(s.Variables))
-		}
-		w(1, "apiKeySource %s", api.APIKeySource)
-		if len(api.BinaryMediaTypes) > 0 {
-			w(1, "binaryMediaTypes %s", strings.Join(api.BinaryMediaTypes, " "))
-		}
-		if api.ResourcePolicy != nil {
-			w(1, "policy %s", api.ResourcePolicy)
-		}
-		w(0, "resources")
-		for _, r := range api.Resources {
-			w(1, "%s id=%s at %d:%d", r.Path, r.ID, r.Pos.Line, r.Pos.Col)
-			for _, verb := range sortedKeys(r.Methods) {
-				me := r.Methods[verb]
-				line := fmt.Sprintf("%s auth=%s", verb, me.AuthorizationType)
-				if me.AuthorizerID != "" {
-					line += " authorizer=" + me.AuthorizerID
-				}
-				if len(me.AuthorizationScopes) > 0 {
-					line += " scopes=" + strings.Join(me.AuthorizationScopes, ",")
-				}
-				if me.APIKeyRequired {
-					line += " apiKeyRequired"
-				}
-				if me.OperationName != "" {
-					line += " op=" + me.OperationName
-				}
-				w(2, "%s", line)
-				for _, p := range sortedKeys(me.RequestParameters) {
-					w(3, "param %s required=%t", p, me.RequestParameters[p])
-				}
-				in := me.Integration
-				if in == nil {
-					w(3, "integration <nil>")
-					continue
-				}
-				line = fmt.Sprintf("integration %s %s timeout=%d", in.Type, in.HTTPMethod, in.TimeoutMillis)
-				if in.URI != "" {
-					line += " uri=" + in.URI
-				}
-				if in.Function != "" {
-					line += " function=" + in.Function
-				}
-				if in.Credentials != "" {
-					line += " credentials=" + in.Credentials
-				}
-				w(3, "%s", line)
-				if len(in.RequestParameters) > 0 {
-					w(4, "requestParameters %s", kv(in.RequestParameters))
-				}
-				if len(in.RequestTemplates) > 0 {
-					w(4, "requestTemplates %s", kv(in.RequestTemplates))
-				}
-				for _, ir := range in.IntegrationResponses {
-					w(4, "response pattern=%q status=%s parameters=%s templates=%s", ir.SelectionPattern, ir.StatusCode, kv(ir.ResponseParameters), kv(ir.ResponseTemplates))
-				}
-				for _, code := range sortedKeys(in.MethodResponses) {
-					w(4, "methodResponse %s headers=%s", code, strings.Join(sortedKeys(in.MethodResponses[code]), ","))
-				}
-			}
-		}
-		if len(api.Authorizers) > 0 {
-			w(0, "authorizers")
-		}
-		for _, id := range sortedKeys(api.Authorizers) {
-			a := api.Authorizers[id]
-			line := fmt.Sprintf("%s type=%s identitySource=%q ttl=%d", a.ID, a.Type, a.IdentitySource, a.ResultTTL)
-			if a.Name != a.ID {
-				line += " name=" + a.Name
-			}
-			if a.Function != "" {
-				line += " function=" + a.Function
-			}
-			if a.FunctionARN != "" {
-				line += " functionARN=" + a.FunctionARN
-			}
-			if a.IdentityValidationExpression != "" {
-				line += fmt.Sprintf(" validation=%q", a.IdentityValidationExpression)
-			}
-			if len(a.ProviderARNs) > 0 {
-				line += " providers=" + strings.Join(a.ProviderARNs, ",")
-			}
-			if a.Credentials != "" {
-				line += " credentials=" + a.Credentials
-			}
-			w(1, "%s", line)
-		}
-		if len(api.GatewayResponses) > 0 {
-			w(0, "gatewayResponses")
-		}
-		for _, typ := range sortedKeys(api.GatewayResponses) {
-			g := api.GatewayResponses[typ]
-			w(1, "%s status=%d parameters=%s templates=%s", g.Type, g.StatusCode, kv(g.ResponseParameters), kv(g.ResponseTemplates))
-		}
-	}
-	if len(m.Functions) > 0 {
-		w(0, "functions")
-	}
-	for _, key := range sortedKeys(m.Functions) {
-		f := m.Functions[key]
-		w(1, "%s name=%s remote=%t arn=%s", key, f.Name, f.Remote, f.ARN)
-	}
-	if len(m.Warnings) > 0 {
-		w(0, "warnings")
-	}
-	for _, d := range m.Warnings {
-		w(1, "%s", d)
-	}
-	return sb.String()
-}
-
-func kv(m map[string]string) string {
-	keys := sortedKeys(m)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, k+"="+fmt.Sprintf("%q", m[k]))
-	}
-	return "{" + strings.Join(slices.Clip(parts), " ") + "}"
+	return testenv.RenderModel(m, err)
 }
