@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
 
 // BenchmarkHandler_CachedAuthorizer is one request through the whole
@@ -14,6 +16,7 @@ import (
 // integration — without the network. The first request fills the cache by
 // invoking the real Node.js authorizer.
 func BenchmarkHandler_CachedAuthorizer(b *testing.B) {
+	testenv.Require(b, "node")
 	srv, err := New(context.Background(), Config{
 		DefinitionPath: "testdata/bench/template.yaml", AdminAddr: "-",
 		Logger: slog.New(slog.DiscardHandler),

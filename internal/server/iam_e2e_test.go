@@ -487,6 +487,8 @@ Resources:
 // (the browser's preflight then fails with 401), and gateway errors carry
 // no CORS headers unless gateway responses add them.
 func TestE2E_CORS(t *testing.T) {
+	// The template's functions are Node.js.
+	testenv.Require(t, "node")
 	preflight := func(t *testing.T, s *azServer) azReply {
 		req, _ := http.NewRequest("OPTIONS", s.base+"/prod/pets", nil)
 		req.Header.Set("Origin", "https://app.example.com")
