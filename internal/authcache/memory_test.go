@@ -55,7 +55,7 @@ func denyEntry() Entry {
 	}
 }
 
-// docs/behaviour.md#CACHE-1: the result lives for authorizerResultTtlInSeconds and is reused
+// Spec §6: the result lives for authorizerResultTtlInSeconds and is reused
 // for any request with the same identity within it.
 func TestMemory_HitWithinTTL_MissAfterTTL(t *testing.T) {
 	clock := testenv.NewClock(time.Time{})
@@ -110,7 +110,7 @@ func TestMemory_Entry_FilledAtFromClockAndFilledByKept(t *testing.T) {
 	}
 }
 
-// docs/behaviour.md#CACHE-1: authorizerResultTtlInSeconds 0 disables caching.
+// Spec §6: authorizerResultTtlInSeconds 0 disables caching.
 func TestMemory_TTLZero_InvokesAuthorizerEveryTime(t *testing.T) {
 	m := NewMemory(MemoryOptions{Clock: testenv.NewClock(time.Time{})})
 	defer m.Close()
@@ -129,7 +129,7 @@ func TestMemory_TTLZero_InvokesAuthorizerEveryTime(t *testing.T) {
 	}
 }
 
-// docs/behaviour.md#DEC-CACHE-WHAT: the cache stores the parsed result for Allow and Deny policies alike;
+// D7: the cache stores the parsed result for Allow and Deny policies alike;
 // it never looks inside.
 func TestMemory_AllowAndDenyResults_CachedAlike(t *testing.T) {
 	for _, tc := range []struct {
@@ -155,7 +155,7 @@ func TestMemory_AllowAndDenyResults_CachedAlike(t *testing.T) {
 	}
 }
 
-// docs/behaviour.md#DEC-CACHE-WHAT: Unauthorized (401) outcomes and failures (500) are never cached.
+// D7: Unauthorized (401) outcomes and failures (500) are never cached.
 func TestMemory_FillError_NotCached(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -260,7 +260,7 @@ func TestMemory_MaxEntries_BoundsSizeByEviction(t *testing.T) {
 	}
 }
 
-// docs/behaviour.md#DEC-CACHE-SCOPE: FlushStageAuthorizersCache clears one stage of one API.
+// D8: FlushStageAuthorizersCache clears one stage of one API.
 func TestMemory_Flush_ClearsOneStageOfOneAPI(t *testing.T) {
 	m := NewMemory(MemoryOptions{Clock: testenv.NewClock(time.Time{})})
 	defer m.Close()

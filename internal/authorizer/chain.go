@@ -1,4 +1,5 @@
-// The authorization step of a method, in API Gateway's order (docs/behaviour.md#PIPE-1, docs/behaviour.md#RP-2):
+// The authorization step of a method, in API Gateway's order (spec §1
+// steps 3–6, §8.1):
 //
 //  1. Resource policy pre-check. With a Lambda authorizer only an explicit
 //     Deny is looked for, and it denies before the authorizer is called.
@@ -209,7 +210,7 @@ func (c *Chain) evalResource(r *reqctx.Request, caller *iamCaller, phase string,
 }
 
 // anonymousDenied is the 403 of a resource policy denying a caller that is
-// not an IAM principal (docs/behaviour.md#GWR-1, docs/behaviour.md#RP-2).
+// not an IAM principal (spec §5, §8.1).
 func anonymousDenied(r *reqctx.Request, effect policy.Effect, why string, log *slog.Logger) error {
 	log.Info("The client is not authorized to perform this operation.")
 	return gwresponse.Errorf(gwresponse.AccessDenied, policy.InvokeDenyMessage("", r.MethodARN, effect), "%s", why)
@@ -312,7 +313,7 @@ func (c *Chain) awsIAM(r *reqctx.Request, log *slog.Logger) error {
 	return nil
 }
 
-// conditionContext supplies the condition keys of docs/behaviour.md#RP-4 that a local
+// conditionContext supplies the condition keys of spec §8.3 that a local
 // request carries: the global ones for every caller and the principal keys
 // for IAM callers. Keys arrive lower-cased.
 func conditionContext(r *reqctx.Request, caller *iamCaller) policy.ConditionContext {

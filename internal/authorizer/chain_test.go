@@ -136,12 +136,12 @@ var (
 	explicit = policy.ExplicitDeny
 )
 
-// TestIAM_TableA_TableB runs both outcome tables of docs/behaviour.md#RP-2 ("How API
+// TestIAM_TableA_TableB runs both outcome tables of spec §8.1 ("How API
 // Gateway resource policies affect authorization workflow", Policy
 // evaluation outcome tables) through the chain of an AWS_IAM method: the
 // caller's identity policies against the API's resource policy, in the
 // API's account (Table A) and from another account (Table B). Denials
-// carry the IAM message of docs/behaviour.md#GWR-1.
+// carry the IAM message of spec §5.
 func TestIAM_TableA_TableB(t *testing.T) {
 	ids := map[string]string{"Allow": idAllow, "Neither": idNeither, "Deny": idDeny}
 	rps := map[string]string{"Allow": rpAllow, "Neither": rpNeither, "Deny": rpDeny}
@@ -186,7 +186,7 @@ func TestIAM_TableA_TableB(t *testing.T) {
 	}
 }
 
-// TestIAM_NoResourcePolicy pins docs/behaviour.md#IAM-1: without a resource policy the
+// TestIAM_NoResourcePolicy pins spec §9: without a resource policy the
 // identity policies decide alone, and another account's caller is never
 // allowed (Table B needs the resource policy's Allow too).
 func TestIAM_NoResourcePolicy(t *testing.T) {
@@ -218,8 +218,8 @@ func TestIAM_NoResourcePolicy(t *testing.T) {
 	}
 }
 
-// TestIAM_Identity pins requestContext.identity for IAM callers (docs/behaviour.md#IAM-1,
-// docs/behaviour.md#INTEG-1): accessKey, accountId, caller, user, userArn.
+// TestIAM_Identity pins requestContext.identity for IAM callers (spec §9,
+// §11): accessKey, accountId, caller, user, userArn.
 func TestIAM_Identity(t *testing.T) {
 	for _, tc := range []struct {
 		name, arn, token string
@@ -248,7 +248,7 @@ func TestIAM_Identity(t *testing.T) {
 }
 
 // TestIAM_SignatureFailures maps each SigV4 failure to its gateway
-// response (docs/behaviour.md#GWR-1 and docs/behaviour.md#IAM-1, docs/behaviour.md#DEC-SIGV4-EXPIRED).
+// response (spec §5 and §9, D15).
 func TestIAM_SignatureFailures(t *testing.T) {
 	c := compile(t, chainAPI(""), &apimodel.Method{HTTPMethod: "GET", AuthorizationType: apimodel.AuthIAM},
 		Options{Identities: []IAMIdentity{identity(t, "AKIDALICE", "arn:aws:iam::123456789012:user/alice", testAccount, idAllow)}})
@@ -308,7 +308,7 @@ func lambdaChain(t *testing.T, rp, pol string, calls *atomic.Int32) *Chain {
 }
 
 // TestLambda_ResourcePolicy_TableA pins the Lambda-authorizer workflow of
-// docs/behaviour.md#RP-2: an explicit Deny of the resource policy denies before the
+// spec §8.1: an explicit Deny of the resource policy denies before the
 // authorizer is invoked (anonymous message); otherwise the authorizer's
 // policy and the resource policy combine per Table A, so that an
 // authorizer policy that neither allows nor denies is enough when the
@@ -354,7 +354,7 @@ func TestLambda_ResourcePolicy_TableA(t *testing.T) {
 	}
 }
 
-// TestNone_ResourcePolicy pins "resource policy only" (docs/behaviour.md#RP-2): an
+// TestNone_ResourcePolicy pins "resource policy only" (spec §8.1): an
 // explicit Allow is required; denials name the anonymous caller.
 func TestNone_ResourcePolicy(t *testing.T) {
 	arn := "arn:aws:execute-api:us-east-1:123456789012:abcde12345/prod/GET/users/43/info"
@@ -378,7 +378,7 @@ func TestNone_ResourcePolicy(t *testing.T) {
 }
 
 // TestResourcePolicy_ConditionOperators runs every condition operator end
-// to end through a NONE method's resource policy (docs/behaviour.md#RP-4): each case is
+// to end through a NONE method's resource policy (spec §8.3): each case is
 // a request that satisfies the condition (allowed) and one that does not
 // (403 anonymous). The ARN operators test aws:PrincipalArn, which only IAM
 // callers carry.
@@ -494,7 +494,7 @@ func apiKeyAPI() *apimodel.API {
 	return a
 }
 
-// TestAPIKey pins docs/behaviour.md#KEY-1: a missing, unknown or disabled key, or one in
+// TestAPIKey pins spec §12.5: a missing, unknown or disabled key, or one in
 // no usage plan of the stage, is 403 {"message":"Forbidden"}
 // INVALID_API_KEY; the X-API-Key header is matched case-insensitively; a
 // config key joins the plans it names.
@@ -564,7 +564,7 @@ func TestAPIKey_AuthorizerSource(t *testing.T) {
 	wantGatewayError(t, c.Authorize(context.Background(), r), gwresponse.InvalidAPIKey, "Forbidden")
 }
 
-// TestAPIKey_UsagePlanLimits pins docs/behaviour.md#THROTTLE-1: over the plan's rate and
+// TestAPIKey_UsagePlanLimits pins spec §12.4: over the plan's rate and
 // burst is 429 THROTTLED "Too Many Requests"; over its quota 429
 // QUOTA_EXCEEDED "Limit Exceeded".
 func TestAPIKey_UsagePlanLimits(t *testing.T) {
@@ -665,7 +665,7 @@ func testCognito(t *testing.T, now func() time.Time) (*cognito.LocalKey, *counti
 	return key, &countingVerifier{v: v}
 }
 
-// TestCognito pins docs/behaviour.md#COGNITO-1 through the chain: 401 on any token fault,
+// TestCognito pins spec §10 through the chain: 401 on any token fault,
 // claims and scopes to the backend, results cached by token for the
 // authorizer's TTL but never past the token's exp, and a resource policy
 // that must allow explicitly.
@@ -756,7 +756,7 @@ func TestCognito(t *testing.T) {
 	}
 }
 
-// TestCognito_KeysUnavailable_500 pins docs/behaviour.md#DEC-AUTHORIZER-FAILURE: a pool without keys is
+// TestCognito_KeysUnavailable_500 pins D9: a pool without keys is
 // AUTHORIZER_FAILURE 500, not 401.
 func TestCognito_KeysUnavailable_500(t *testing.T) {
 	key, _ := testCognito(t, time.Now)

@@ -8,7 +8,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 )
 
-// sourceKind is where an identity source reads from (docs/behaviour.md#ID-2).
+// sourceKind is where an identity source reads from (spec §3.2).
 type sourceKind uint8
 
 const (
@@ -55,7 +55,7 @@ func parseIdentitySources(s string) ([]identitySource, error) {
 }
 
 // value reads one identity source; header names compare case-insensitively,
-// query-string names case-sensitively (docs/behaviour.md#ID-2).
+// query-string names case-sensitively (spec §3.2).
 func (s identitySource) value(r *reqctx.Request) string {
 	switch s.kind {
 	case srcHeader:

@@ -250,7 +250,7 @@ func TestLocal_Node_Handlers(t *testing.T) {
 		{"index.nested.deeper.handler", `{}`, "nested", false},
 		{"src/app.lambdaHandler", `"x"`, map[string]any{"from": "src/app", "echo": "x"}, false},
 		// Errors: callback("Unauthorized") and a thrown Error("Unauthorized")
-		// both surface the message Unauthorized (docs/behaviour.md#LAMBDA-4).
+		// both surface the message Unauthorized (spec §4.2).
 		{"index.callbackUnauthorized", `{}`, map[string]any{"errorType": "string", "errorMessage": "Unauthorized", "trace": false}, true},
 		{"index.throwUnauthorized", `{}`, map[string]any{"errorType": "Error", "errorMessage": "Unauthorized", "trace": true}, true},
 		{"index.throwSync", `{}`, map[string]any{"errorType": "TypeError", "errorMessage": "bad input", "trace": true}, true},

@@ -25,7 +25,7 @@ import (
 // MaxBodyBytes is API Gateway's REST payload limit (10 MB).
 const MaxBodyBytes = 10 << 20
 
-// Authorizer is a method's authorization step (docs/behaviour.md#PIPE-1). It sets
+// Authorizer is a method's authorization step (spec §1 steps 3–5). It sets
 // r.Authorizer or r.Identity on success and returns a *gwresponse.Error
 // otherwise.
 type Authorizer interface {
@@ -260,7 +260,7 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	status = resp.Status
 }
 
-// pipeline is API Gateway's order of checks (docs/behaviour.md#PIPE-1), written once.
+// pipeline is API Gateway's order of checks (spec §1), written once.
 //
 // Stages get a plain context, never the *fasthttp.RequestCtx: fasthttp
 // recycles that value once the handler returns, and a stage may hand its
@@ -273,8 +273,8 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route *string, out *fasthttp.Response) (*integration.Response, error) {
 	ctx := context.Background()
 	// 1. Stage: /{stage}/... unless one stage is mounted at "/". An unknown
-	// stage is 403 Forbidden (docs/behaviour.md#DEC-UNKNOWN-STAGE); "/{stage}" without a trailing slash
-	// has no resource (docs/behaviour.md#ROUTE-1).
+	// stage is 403 Forbidden (D13); "/{stage}" without a trailing slash
+	// has no resource (spec §12.3).
 	wire := r.WirePath
 	var st *stage
 	if g.opts.MountStage != "" {
@@ -298,13 +298,13 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 	r.StageVariables = st.variables
 	r.Path = unescapePath(r.RawPath)
 
-	// 2. Resource and method (docs/behaviour.md#ROUTE-1): no match is 403 Missing
+	// 2. Resource and method (spec §12.3): no match is 403 Missing
 	// Authentication Token, never 404 or 405.
 	var pbuf [4]routerParam
 	res, mm, params, found := c.tree.Match(r.Method, r.RawPath, pbuf[:0])
 	if !found || mm == nil {
 		// With a non-SigV4 Authorization header, API Gateway answers with
-		// the header's SigV4 parse error instead (docs/behaviour.md#GWR-1).
+		// the header's SigV4 parse error instead (spec §5).
 		if msg, ok := sigv4.IncompleteAuthorization(r); ok {
 			return nil, &gwresponse.Error{Type: gwresponse.MissingAuthenticationToken, Message: msg, ErrorType: "IncompleteSignatureException",
 				Cause: fmt.Errorf("no method %s on a resource matching %s", r.Method, r.RawPath)}
@@ -325,7 +325,7 @@ func (g *Gateway) pipeline(c *compiledAPI, r *reqctx.Request, log execLog, route
 	r.MethodARN = apimodel.MethodARN(c.api.Region, c.api.AccountID, c.api.ID, st.name, r.Method, r.RawPath)
 
 	// 3. Stage and method throttling, after routing and before
-	// authorization (docs/behaviour.md#DEC-THROTTLE-ORDER).
+	// authorization (D18).
 	if g.opts.Limiter != nil {
 		if rule, ok := st.rule(res.Path, mm.HTTPMethod); ok {
 			key := c.api.ID + "/" + st.name + "/" + rule.httpMethod + " " + rule.resourcePath

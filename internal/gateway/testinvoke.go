@@ -128,7 +128,7 @@ func (g *Gateway) TestInvoke(ctx context.Context, apiID, resourceID, verb string
 	r.Host, _ = r.HeaderValue("Host")
 	r.MethodARN = apimodel.MethodARN(c.api.Region, c.api.AccountID, c.api.ID, TestInvokeStage, method, rawPath)
 
-	// The lines of API Gateway's test-invoke execution log (docs/behaviour.md#LOG-1).
+	// The lines of API Gateway's test-invoke execution log (spec §12.6).
 	log.Info("Starting execution for request: " + r.ID)
 	log.Info(fmt.Sprintf("HTTP Method: %s, Resource Path: %s", method, r.Path))
 	log.Info("Method request path: " + formatMap(params))

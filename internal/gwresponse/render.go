@@ -14,7 +14,7 @@ import (
 const defaultTemplate = `{"message":$context.error.messageString}`
 
 // accessDeniedDefault is the default ACCESS_DENIED body: real API Gateway
-// answers authorization denials with a capital-M key (docs/behaviour.md#GWR-1, docs/behaviour.md#DEC-ACCESS-DENIED-CAPITAL-M).
+// answers authorization denials with a capital-M key (spec §5 note, D4).
 const accessDeniedDefault = `{"Message":$context.error.messageString}`
 
 type compiled struct {
@@ -120,7 +120,7 @@ type Response struct {
 	Type Type
 }
 
-// Render builds the response for e (docs/behaviour.md#GWR-3 resolution order): the
+// Render builds the response for e (spec §7.2 resolution order): the
 // type's own customisation, else the DEFAULT_4XX/DEFAULT_5XX customisation
 // of its class, else AWS's default. r may be nil when the failure happened
 // before a request existed (a malformed request line).
@@ -214,7 +214,7 @@ func classOf(status int) Type {
 }
 
 // pickTemplate chooses by Accept, else application/json, else the first in
-// lexical order (docs/behaviour.md#DEC-TEMPLATE-CHOICE).
+// lexical order (Decision D12).
 func pickTemplate(ts []mediaTemplate, r *reqctx.Request) mediaTemplate {
 	if r != nil {
 		if accept, ok := r.HeaderValue("Accept"); ok {

@@ -3,7 +3,7 @@ package gwresponse
 // Type is a gateway response type.
 type Type string
 
-// The gateway response types (docs/behaviour.md#GWR-2).
+// The gateway response types (spec §7.1).
 const (
 	AccessDenied                 Type = "ACCESS_DENIED"
 	APIConfigurationError        Type = "API_CONFIGURATION_ERROR"

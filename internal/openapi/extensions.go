@@ -12,7 +12,7 @@ import (
 )
 
 // gatewayResponseTypes are the 21 gateway response types of a REST API
-// (docs/behaviour.md#GWR-2).
+// (spec §7.1).
 var gatewayResponseTypes = map[string]bool{
 	"ACCESS_DENIED": true, "API_CONFIGURATION_ERROR": true, "AUTHORIZER_CONFIGURATION_ERROR": true,
 	"AUTHORIZER_FAILURE": true, "BAD_REQUEST_PARAMETERS": true, "BAD_REQUEST_BODY": true,
@@ -45,7 +45,7 @@ var (
 	mediaTypeRE        = regexp.MustCompile(`^[\w.+*-]+/[\w.+*-]+$`)
 )
 
-// maxPolicySize is API Gateway's resource policy size limit (docs/behaviour.md#RP-3).
+// maxPolicySize is API Gateway's resource policy size limit (spec §8.2).
 const maxPolicySize = 8192
 
 func (b *builder) topLevelExtension(p pair) {
@@ -118,7 +118,7 @@ func (b *builder) gatewayResponses(n *yaml.Node, path string) {
 	}
 }
 
-// gatewayResponseParameters reads response header mappings (docs/behaviour.md#GWR-4). A
+// gatewayResponseParameters reads response header mappings (spec §7.3). A
 // header value that could split the response (CR or LF) is refused here,
 // so the gateway never has to decide what to do with one.
 func (b *builder) gatewayResponseParameters(n *yaml.Node, path string) map[string]string {

@@ -70,7 +70,7 @@ func Parse(data []byte) (*Document, error) {
 	return parse(data, parseOptions{})
 }
 
-// ParseResourcePolicy parses the resource policy of one API (docs/behaviour.md#RP-3).
+// ParseResourcePolicy parses the resource policy of one API (spec §8.2).
 // Abbreviated resources such as execute-api:/prod/GET/pets and
 // execute-api:/* are expanded to that API's ARNs, as API Gateway does when
 // the policy is saved, and every statement must name a Principal or

@@ -25,7 +25,7 @@ func tree(t testing.TB, spec map[string][]string) *router.Tree {
 	return tr
 }
 
-// TestMatch pins API Gateway's REST routing rules (docs/behaviour.md#ROUTE-1).
+// TestMatch pins API Gateway's REST routing rules (spec §12.3).
 func TestMatch(t *testing.T) {
 	tr := tree(t, map[string][]string{
 		"/":                       {"GET"},

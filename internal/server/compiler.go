@@ -86,7 +86,7 @@ func (c *compiler) api(api *apimodel.API) (*authorizer.APIAuthorizers, error) {
 }
 
 // Authorizer returns the method's authorization step: resource policy,
-// authorizer and API key (docs/behaviour.md#PIPE-1), nil when there is nothing to
+// authorizer and API key (spec §1 steps 3–6), nil when there is nothing to
 // check.
 func (c *compiler) Authorizer(api *apimodel.API, m *apimodel.Method) (gateway.Authorizer, error) {
 	a, err := c.api(api)

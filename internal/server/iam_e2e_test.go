@@ -172,7 +172,7 @@ func needPython(t *testing.T) {
 }
 
 // TestE2E_IAM_SigV4 drives AWS_IAM methods with requests signed by
-// aws-sdk-go-v2 (docs/behaviour.md#GWR-1, docs/behaviour.md#IAM-1): an allowed caller reaches the backend with
+// aws-sdk-go-v2 (spec §5, §9): an allowed caller reaches the backend with
 // requestContext.identity filled; an explicit deny, a wrong secret, an
 // expired signature and an unsigned request get API Gateway's answers;
 // and a caller whose own policies do not allow lambda:InvokeFunction gets
@@ -332,7 +332,7 @@ const cognitoConfig = `cognito:
 
 // TestE2E_Cognito drives COGNITO_USER_POOLS methods with tokens minted
 // with the local key as "portcullis token" does and with a test key
-// published in a JWKS file (docs/behaviour.md#COGNITO-1): valid ID token, access token with
+// published in a JWKS file (spec §10): valid ID token, access token with
 // and without the method's scope, expired, wrong issuer, wrong token_use
 // and a tampered signature.
 func TestE2E_Cognito(t *testing.T) {
@@ -431,9 +431,9 @@ x-amazon-apigateway-policy:
 }
 
 // TestE2E_ResourcePolicy_SourceIP pins the resource-policy-only workflow of
-// docs/behaviour.md#RP-2 with aws:SourceIp from the connection: a policy allowing
+// spec §8.1 with aws:SourceIp from the connection: a policy allowing
 // 127.0.0.1 lets the test client in; one allowing only 10.0.0.0/8 answers
-// 403 with the anonymous message of docs/behaviour.md#GWR-1.
+// 403 with the anonymous message of spec §5.
 func TestE2E_ResourcePolicy_SourceIP(t *testing.T) {
 	allowed := startAuthz(t, map[string]string{"openapi.yaml": policyDoc("127.0.0.1/32")}, "openapi.yaml", "")
 	req, _ := http.NewRequest("GET", allowed.base+"/dev/open", nil)
@@ -481,7 +481,7 @@ Resources:
 `
 }
 
-// TestE2E_CORS pins docs/behaviour.md#INTEG-3: SAM's preflight OPTIONS methods (MOCK) are
+// TestE2E_CORS pins spec §12.1: SAM's preflight OPTIONS methods (MOCK) are
 // served without the default authorizer when
 // AddDefaultAuthorizerToCorsPreflight is false and behind it otherwise
 // (the browser's preflight then fails with 401), and gateway errors carry

@@ -319,7 +319,7 @@ func TestManagementAPI_AWSSDKv3Clients(t *testing.T) {
 		}{
 			{"testInvokeAuthorizer_allow", result{200, "user-allow", "Allow", map[string][]string{"Authorization": {"allow"}}}},
 			{"testInvokeAuthorizer_deny", result{403, "user-deny", "Deny", map[string][]string{"Authorization": {"deny"}}}},
-			// An error whose message is exactly "Unauthorized" is a 401 (docs/behaviour.md#LAMBDA-4).
+			// An error whose message is exactly "Unauthorized" is a 401 (spec §4.2).
 			{"testInvokeAuthorizer_garbage", result{401, "", "", map[string][]string{"Authorization": {"garbage"}}}},
 		}
 		for _, tc := range cases {

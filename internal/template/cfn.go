@@ -729,7 +729,7 @@ func (l *loader) child(r *resource) {
 
 var gatewayResponseKeyRE = regexp.MustCompile(`^gatewayresponse\.(header|querystring|path)\.\S+$`)
 
-// gatewayResponseTypes are API Gateway's response types (docs/behaviour.md#GWR-2).
+// gatewayResponseTypes are API Gateway's response types (spec §7.1).
 var gatewayResponseTypes = map[string]bool{
 	"ACCESS_DENIED": true, "API_CONFIGURATION_ERROR": true, "AUTHORIZER_CONFIGURATION_ERROR": true,
 	"AUTHORIZER_FAILURE": true, "BAD_REQUEST_PARAMETERS": true, "BAD_REQUEST_BODY": true, "DEFAULT_4XX": true,

@@ -17,8 +17,8 @@ package template
 // The functions below reproduce samtranslator's SwaggerEditor and
 // ApiGenerator on yaml.Node documents, with SAM's own error texts, and the
 // result goes through package openapi like any imported document. The
-// property names and defaults are those of SAM's documentation (docs/behaviour.md#CACHE-1 SAM
-// table, docs/behaviour.md#INTEG-3).
+// property names and defaults are those of SAM's documentation (spec §6 SAM
+// table, §12.1).
 
 import (
 	"regexp"
@@ -1290,7 +1290,7 @@ func (l *loader) samAuthorizer(a *samAPI, name string, n *yaml.Node, rep reporte
 		az := mapNode(line, col, "type", strings.ToLower(payload),
 			"authorizerUri", placed(str(sprintf("arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", l.partition(), l.opts.Region, arn), line, col), fnArn))
 		// SAM writes authorizerResultTtlInSeconds only when ReauthorizeEvery
-		// is set, so API Gateway's default of 300 applies otherwise (docs/behaviour.md#CACHE-1).
+		// is set, so API Gateway's default of 300 applies otherwise (spec §6).
 		if hasTTL {
 			setField(az, "authorizerResultTtlInSeconds", intNode(ttl, ttlNode.Line, ttlNode.Column))
 		}

@@ -39,7 +39,7 @@ func allowN(t *testing.T, l Limiter, key string, rate float64, burst, n int) int
 	return admitted
 }
 
-// docs/behaviour.md#THROTTLE-1: ThrottlingBurstLimit requests may arrive at once, then
+// Spec §12.4: ThrottlingBurstLimit requests may arrive at once, then
 // ThrottlingRateLimit requests per second are admitted.
 func TestLocal_BurstThenSteadyRate(t *testing.T) {
 	clock := testenv.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
@@ -170,7 +170,7 @@ func TestPeriodBounds(t *testing.T) {
 	}
 }
 
-// docs/behaviour.md#THROTTLE-1: past the usage plan's quota, requests are refused until the
+// Spec §12.4: past the usage plan's quota, requests are refused until the
 // period ends.
 func TestLocal_Quota_ExhaustedThenResetAtPeriodBoundary(t *testing.T) {
 	for _, period := range []string{"DAY", "WEEK", "MONTH"} {
