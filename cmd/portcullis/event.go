@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 	"github.com/portcullis-gateway/portcullis/internal/server"
 )
 
@@ -55,7 +54,7 @@ func generateEvent(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "portcullis generate-event: -H %q: want 'Name: value'\n", h)
 			return 2
 		}
-		o.Headers = append(o.Headers, reqctx.Header{Name: strings.TrimSpace(name), Value: strings.TrimSpace(value)})
+		o.Headers = append(o.Headers, server.Header{Name: strings.TrimSpace(name), Value: strings.TrimSpace(value)})
 	}
 	for _, kv := range stageVars {
 		k, v, ok := strings.Cut(kv, "=")

@@ -21,9 +21,6 @@ import (
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/server"
-	"github.com/portcullis-gateway/portcullis/internal/telemetry"
-	"github.com/portcullis-gateway/portcullis/internal/template"
-	"github.com/redis/go-redis/v9"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -148,14 +145,14 @@ func (c *common) applySAMConfig() error {
 func (c *common) loadOptions() (server.LoadOptions, error) {
 	o := server.LoadOptions{Region: c.region, AccountID: c.account, StackName: c.stackName}
 	if len(c.overrides) > 0 {
-		ov, err := template.ParseOverrides(c.overrides)
+		ov, err := server.ParseOverrides(c.overrides)
 		if err != nil {
 			return o, err
 		}
 		o.ParameterOverrides = ov
 	}
 	if c.imports != "" {
-		im, err := template.LoadImports(c.imports)
+		im, err := server.LoadImports(c.imports)
 		if err != nil {
 			return o, err
 		}
@@ -199,8 +196,7 @@ func (c *common) logger(w io.Writer) (*slog.Logger, error) {
 	ho := &slog.HandlerOptions{Level: level}
 	switch c.logFormat {
 	case "text":
-		// slog's text format, written without an allocation per line.
-		return slog.New(telemetry.NewTextHandler(w, ho.Level)), nil
+		return slog.New(server.NewTextHandler(w, ho.Level)), nil
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, ho)), nil
 	}
@@ -258,8 +254,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	} else if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(bodyBytes + 128<<20)
 	}
-	// The execution log is written in batches (see telemetry.LogWriter).
-	logOut := telemetry.NewLogWriter(stderr, 0)
+	// The execution log is written in batches (see server.NewLogWriter).
+	logOut := server.NewLogWriter(stderr, 0)
 	defer logOut.Close()
 	log, err := c.logger(logOut)
 	if err != nil {
@@ -287,9 +283,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		prefixes = append(prefixes, p)
 	}
 	if *cacheURL != "" {
-		// go-redis reports every failed dial through its own process-wide
-		// logger; the caches already log outages once, rate-limited.
-		redis.SetLogger(redisLogger{log})
+		server.RouteRedisLogs(log)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -314,13 +308,6 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// redisLogger sends go-redis's own messages to the debug log.
-type redisLogger struct{ log *slog.Logger }
-
-func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
-	l.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 func validate(args []string, stdout, stderr io.Writer) int {
@@ -427,7 +414,10 @@ func invoke(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
-	stdout.Write(res.Payload)
+	if _, err := stdout.Write(res.Payload); err != nil {
+		fmt.Fprintln(stderr, "invoke: write the result:", err)
+		return 1
+	}
 	fmt.Fprintln(stdout)
 	if res.FunctionError != "" {
 		return 1

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
 
 // These tests build the portcullis binary and run it as a user would,
@@ -192,6 +193,7 @@ func TestVersion_PrintsLinkedVersion(t *testing.T) {
 // "Functions" section does: the result on stdout, exit 1 on a function
 // error with the Lambda error document on stdout.
 func TestInvoke_QuickstartAuthorizer(t *testing.T) {
+	testenv.Require(t, "node")
 	event := func(token string) string {
 		return `{"type":"TOKEN","authorizationToken":"` + token + `","methodArn":"arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/x"}`
 	}
@@ -257,9 +259,9 @@ func (g *gateway) stop() error {
 
 func startServe(t *testing.T, args ...string) *gateway {
 	t.Helper()
-	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("needs /proc to check the gateway's child processes")
-	}
+	// The quickstart runs a Node.js authorizer and a Python backend; the
+	// tests read /proc for the gateway's child processes.
+	testenv.Require(t, "node", "python3", "procfs")
 	g := &gateway{stderr: new(bytes.Buffer), exited: make(chan struct{})}
 	g.cmd = exec.Command(portcullisBin(t), append([]string{"serve"}, args...)...)
 	g.cmd.Stderr = g.stderr

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portcullis-gateway/portcullis/internal/cognito"
+	"github.com/portcullis-gateway/portcullis/internal/server"
 )
 
 // token mints a Cognito-shaped ID or access token signed by the local key,
@@ -38,7 +38,7 @@ func token(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "portcullis token: --scope is carried by access tokens only; add --access")
 		return 2
 	}
-	o := cognito.MintOptions{
+	o := server.MintOptions{
 		Region: *region, PoolID: *pool, Sub: *sub, Username: *username, Email: *email,
 		Scope: scopes, Access: *access, ClientID: *clientID, TTL: *ttl,
 	}
@@ -49,12 +49,12 @@ func token(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	key, err := cognito.LoadOrCreateLocalKey(*keyFile)
+	key, err := server.LoadOrCreateLocalKey(*keyFile)
 	if err != nil {
 		fmt.Fprintln(stderr, "portcullis token:", err)
 		return 1
 	}
-	tok, err := cognito.Mint(key, o)
+	tok, err := server.MintLocalToken(key, o)
 	if err != nil {
 		fmt.Fprintln(stderr, "portcullis token:", err)
 		return 2

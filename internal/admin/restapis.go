@@ -527,7 +527,7 @@ func (s *Server) stage(api *apimodel.API, st *apimodel.Stage) Stage {
 
 // The bodies API Gateway answers with when a response type is not
 // customised; ACCESS_DENIED keeps the capital-M key the gateway really
-// sends (spec decision D4, gwresponse).
+// sends (docs/behaviour.md#DEC-ACCESS-DENIED-CAPITAL-M, gwresponse).
 const (
 	defaultResponseTemplate      = `{"message":$context.error.messageString}`
 	accessDeniedResponseTemplate = `{"Message":$context.error.messageString}`

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// SourceKind is where an identity source reads from (spec §3.2).
+// SourceKind is where an identity source reads from (docs/behaviour.md#ID-2).
 type SourceKind uint8
 
 const (
@@ -74,7 +74,7 @@ func parseIdentitySource(e string) (IdentitySource, error) {
 }
 
 // TokenHeader returns the header of a TOKEN or COGNITO_USER_POOLS
-// authorizer's identity source, which must be exactly one header (spec §2.2).
+// authorizer's identity source, which must be exactly one header (docs/behaviour.md#ID-1).
 func TokenHeader(identitySource string) (string, error) {
 	if strings.TrimSpace(identitySource) == "" {
 		return "", fmt.Errorf("the identity source is missing: want one header, method.request.header.NAME")

@@ -24,7 +24,7 @@ func DeriveID(seed string, n int) string {
 	return b.String()
 }
 
-// MethodARN builds the execute-api ARN of a request (spec §2.1): the
+// MethodARN builds the execute-api ARN of a request (docs/behaviour.md#PIPE-2): the
 // request's own verb and concrete path, the stage root as a trailing slash.
 func MethodARN(region, account, apiID, stage, verb, path string) string {
 	path = strings.TrimPrefix(path, "/")

@@ -25,7 +25,7 @@ const (
 )
 
 // DefaultResultTTL is API Gateway's authorizerResultTtlInSeconds when the
-// property is not set (spec §6); MaxResultTTL is its hard limit.
+// property is not set (docs/behaviour.md#CACHE-1); MaxResultTTL is its hard limit.
 const (
 	DefaultResultTTL = 300
 	MaxResultTTL     = 3600

@@ -3,7 +3,7 @@ package apimodel
 import "slices"
 
 // gatewayResponseTypes are the 21 gateway response types of a REST API
-// (spec §7.1; https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
+// (docs/behaviour.md#GWR-2; https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
 // Read-only; sorted for binary search.
 var gatewayResponseTypes = [...]string{
 	"ACCESS_DENIED", "API_CONFIGURATION_ERROR", "AUTHORIZER_CONFIGURATION_ERROR", "AUTHORIZER_FAILURE",

@@ -84,7 +84,7 @@ func (v *validator) api(api *API, m *Model) {
 	}
 }
 
-// authorizer checks one authorizer (spec §2.2, §3.2; CreateAuthorizer:
+// authorizer checks one authorizer (docs/behaviour.md#ID-1, docs/behaviour.md#ID-2; CreateAuthorizer:
 // https://docs.aws.amazon.com/apigateway/latest/api/API_CreateAuthorizer.html).
 func (v *validator) authorizer(api *API, a *Authorizer) {
 	pos, path := cmp.Or(a.Pos, api.Pos), "authorizer "+a.ID

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Key identifies one cached authorizer result (spec §6, D8). The cache key
+// Key identifies one cached authorizer result (docs/behaviour.md#CACHE-1, docs/behaviour.md#DEC-CACHE-SCOPE). The cache key
 // of API Gateway does not include the method or path.
 type Key struct {
 	APIID        string

@@ -4,8 +4,8 @@
 // the stored result or runs the fill function (the actual invocation) once
 // for every concurrent caller of that identity.
 //
-// It reproduces API Gateway's authorizer caching (spec §6, Decisions D7 and
-// D8): entries are scoped to (API, stage, authorizer, identity-source values)
+// It reproduces API Gateway's authorizer caching (docs/behaviour.md#CACHE-1, docs/behaviour.md#DEC-CACHE-WHAT and
+// docs/behaviour.md#DEC-CACHE-SCOPE): entries are scoped to (API, stage, authorizer, identity-source values)
 // and live for the authorizer's authorizerResultTtlInSeconds; a TTL of 0
 // disables caching. The cache stores the authorizer's whole parsed result,
 // never an allow/deny decision, because API Gateway evaluates the cached

@@ -10,28 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 type countingMetrics struct {
 	hits, misses, evicted, expired atomic.Int64
@@ -75,10 +55,10 @@ func denyEntry() Entry {
 	}
 }
 
-// Spec §6: the result lives for authorizerResultTtlInSeconds and is reused
+// docs/behaviour.md#CACHE-1: the result lives for authorizerResultTtlInSeconds and is reused
 // for any request with the same identity within it.
 func TestMemory_HitWithinTTL_MissAfterTTL(t *testing.T) {
-	clock := newFakeClock()
+	clock := testenv.NewClock(time.Time{})
 	m := NewMemory(MemoryOptions{Clock: clock})
 	defer m.Close()
 	f := &filler{entry: allowEntry()}
@@ -110,7 +90,7 @@ func TestMemory_HitWithinTTL_MissAfterTTL(t *testing.T) {
 }
 
 func TestMemory_Entry_FilledAtFromClockAndFilledByKept(t *testing.T) {
-	clock := newFakeClock()
+	clock := testenv.NewClock(time.Time{})
 	m := NewMemory(MemoryOptions{Clock: clock})
 	defer m.Close()
 	f := &filler{entry: allowEntry()}
@@ -130,9 +110,9 @@ func TestMemory_Entry_FilledAtFromClockAndFilledByKept(t *testing.T) {
 	}
 }
 
-// Spec §6: authorizerResultTtlInSeconds 0 disables caching.
+// docs/behaviour.md#CACHE-1: authorizerResultTtlInSeconds 0 disables caching.
 func TestMemory_TTLZero_InvokesAuthorizerEveryTime(t *testing.T) {
-	m := NewMemory(MemoryOptions{Clock: newFakeClock()})
+	m := NewMemory(MemoryOptions{Clock: testenv.NewClock(time.Time{})})
 	defer m.Close()
 	f := &filler{entry: allowEntry()}
 	for i := range 3 {
@@ -149,7 +129,7 @@ func TestMemory_TTLZero_InvokesAuthorizerEveryTime(t *testing.T) {
 	}
 }
 
-// D7: the cache stores the parsed result for Allow and Deny policies alike;
+// docs/behaviour.md#DEC-CACHE-WHAT: the cache stores the parsed result for Allow and Deny policies alike;
 // it never looks inside.
 func TestMemory_AllowAndDenyResults_CachedAlike(t *testing.T) {
 	for _, tc := range []struct {
@@ -160,7 +140,7 @@ func TestMemory_AllowAndDenyResults_CachedAlike(t *testing.T) {
 		{"deny policy", denyEntry()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := NewMemory(MemoryOptions{Clock: newFakeClock()})
+			m := NewMemory(MemoryOptions{Clock: testenv.NewClock(time.Time{})})
 			defer m.Close()
 			f := &filler{entry: tc.entry}
 			m.Get(t.Context(), keyDev, time.Minute, f.fill)
@@ -175,7 +155,7 @@ func TestMemory_AllowAndDenyResults_CachedAlike(t *testing.T) {
 	}
 }
 
-// D7: Unauthorized (401) outcomes and failures (500) are never cached.
+// docs/behaviour.md#DEC-CACHE-WHAT: Unauthorized (401) outcomes and failures (500) are never cached.
 func TestMemory_FillError_NotCached(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -185,7 +165,7 @@ func TestMemory_FillError_NotCached(t *testing.T) {
 		{"authorizer configuration error", errors.New("function timed out")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := NewMemory(MemoryOptions{Clock: newFakeClock()})
+			m := NewMemory(MemoryOptions{Clock: testenv.NewClock(time.Time{})})
 			defer m.Close()
 			f := &filler{err: tc.err}
 			for range 2 {
@@ -203,7 +183,7 @@ func TestMemory_FillError_NotCached(t *testing.T) {
 
 // Concurrent misses for one key invoke the function once.
 func TestMemory_ConcurrentMisses_InvokeAuthorizerOnce(t *testing.T) {
-	m := NewMemory(MemoryOptions{Clock: newFakeClock()})
+	m := NewMemory(MemoryOptions{Clock: testenv.NewClock(time.Time{})})
 	defer m.Close()
 	release := make(chan struct{})
 	var calls atomic.Int64
@@ -243,7 +223,7 @@ func TestMemory_ConcurrentMisses_InvokeAuthorizerOnce(t *testing.T) {
 }
 
 func TestMemory_ContextDoneWhileWaiting_ReturnsContextError(t *testing.T) {
-	m := NewMemory(MemoryOptions{Clock: newFakeClock()})
+	m := NewMemory(MemoryOptions{Clock: testenv.NewClock(time.Time{})})
 	defer m.Close()
 	release := make(chan struct{})
 	filling := make(chan struct{})
@@ -264,7 +244,7 @@ func TestMemory_ContextDoneWhileWaiting_ReturnsContextError(t *testing.T) {
 
 func TestMemory_MaxEntries_BoundsSizeByEviction(t *testing.T) {
 	metrics := &countingMetrics{}
-	m := NewMemory(MemoryOptions{Clock: newFakeClock(), MaxEntries: 100, Metrics: metrics})
+	m := NewMemory(MemoryOptions{Clock: testenv.NewClock(time.Time{}), MaxEntries: 100, Metrics: metrics})
 	defer m.Close()
 	f := &filler{entry: allowEntry()}
 	for i := range 1000 {
@@ -280,9 +260,9 @@ func TestMemory_MaxEntries_BoundsSizeByEviction(t *testing.T) {
 	}
 }
 
-// D8: FlushStageAuthorizersCache clears one stage of one API.
+// docs/behaviour.md#DEC-CACHE-SCOPE: FlushStageAuthorizersCache clears one stage of one API.
 func TestMemory_Flush_ClearsOneStageOfOneAPI(t *testing.T) {
-	m := NewMemory(MemoryOptions{Clock: newFakeClock()})
+	m := NewMemory(MemoryOptions{Clock: testenv.NewClock(time.Time{})})
 	defer m.Close()
 	keys := map[string]Key{
 		"flushed stage":           keyDev,
@@ -319,7 +299,7 @@ func TestMemory_Flush_ClearsOneStageOfOneAPI(t *testing.T) {
 // A fill that was running when the stage was flushed must not bring its
 // result back: the authorizer saw the request before the flush.
 func TestMemory_FlushDuringFill_ResultNotVisibleAfterFlush(t *testing.T) {
-	m := NewMemory(MemoryOptions{Clock: newFakeClock()})
+	m := NewMemory(MemoryOptions{Clock: testenv.NewClock(time.Time{})})
 	defer m.Close()
 	release := make(chan struct{})
 	filling := make(chan struct{})
@@ -344,7 +324,7 @@ func TestMemory_FlushDuringFill_ResultNotVisibleAfterFlush(t *testing.T) {
 }
 
 func TestMemory_FlushAll_ClearsEveryStage(t *testing.T) {
-	m := NewMemory(MemoryOptions{Clock: newFakeClock()})
+	m := NewMemory(MemoryOptions{Clock: testenv.NewClock(time.Time{})})
 	defer m.Close()
 	other := Key{APIID: "zzzzz99999", Stage: "prod", AuthorizerID: "a", Identity: "t"}
 	f := &filler{entry: allowEntry()}
@@ -359,7 +339,7 @@ func TestMemory_FlushAll_ClearsEveryStage(t *testing.T) {
 }
 
 func TestMemory_Metrics_CountHitsMissesExpirations(t *testing.T) {
-	clock := newFakeClock()
+	clock := testenv.NewClock(time.Time{})
 	metrics := &countingMetrics{}
 	m := NewMemory(MemoryOptions{Clock: clock, Metrics: metrics})
 	defer m.Close()

@@ -131,7 +131,7 @@ func TestRedis_TTLZero_InvokesAuthorizerEveryTime(t *testing.T) {
 	}
 }
 
-// D7 across instances: a failed fill leaves nothing behind, and releases
+// docs/behaviour.md#DEC-CACHE-WHAT across instances: a failed fill leaves nothing behind, and releases
 // the lock so the next instance invokes the authorizer itself.
 func TestRedis_FillError_NotShared(t *testing.T) {
 	srv := redistest.Start(t)
@@ -146,7 +146,7 @@ func TestRedis_FillError_NotShared(t *testing.T) {
 	}
 }
 
-// Spec §6 + D8 across instances: FlushStageAuthorizersCache on one instance
+// docs/behaviour.md#CACHE-1 + docs/behaviour.md#DEC-CACHE-SCOPE across instances: FlushStageAuthorizersCache on one instance
 // empties every instance's copy of the stage.
 func TestRedis_FlushOnOneInstance_ClearsEveryInstance(t *testing.T) {
 	srv := redistest.Start(t)

@@ -36,7 +36,7 @@ type APIKey struct {
 }
 
 // apiKeyHeader is where source HEADER keys are read, case-insensitively
-// (spec §12.5).
+// (docs/behaviour.md#KEY-1).
 const apiKeyHeader = "X-API-Key"
 
 // keyRing is the API keys usable with one API and the usage plans each
@@ -81,8 +81,7 @@ func newKeyRing(api *apimodel.API, extra []APIKey) (*keyRing, error) {
 	return kr, nil
 }
 
-// apiKeyCheck is the API key and usage-plan step of a method (spec §1 step
-// 6, §12.5): the key must exist, be enabled and belong to a usage plan
+// apiKeyCheck is the API key and usage-plan step of a method (docs/behaviour.md#PIPE-1, docs/behaviour.md#KEY-1): the key must exist, be enabled and belong to a usage plan
 // bound to the stage; the plan's rate, burst and quota then apply.
 type apiKeyCheck struct {
 	ring    *keyRing
@@ -169,7 +168,7 @@ func keySource(api *apimodel.API) string {
 }
 
 // maskAPIKey hides all but the last six characters, as the execution log
-// of spec §12.4 does ("**********F0yrv6").
+// of docs/behaviour.md#LOG-1 does ("**********F0yrv6").
 func maskAPIKey(s string) string {
 	if len(s) <= 6 {
 		return strings.Repeat("*", len(s))

@@ -1,5 +1,4 @@
-// The authorization step of a method, in API Gateway's order (spec §1
-// steps 3–6, §8.1):
+// The authorization step of a method, in API Gateway's order (docs/behaviour.md#PIPE-1, docs/behaviour.md#RP-2):
 //
 //  1. Resource policy pre-check. With a Lambda authorizer only an explicit
 //     Deny is looked for, and it denies before the authorizer is called.
@@ -230,7 +229,7 @@ func (c *Chain) evalResource(r *reqctx.Request, caller *iamCaller, phase string,
 }
 
 // anonymousDenied is the 403 of a resource policy denying a caller that is
-// not an IAM principal (spec §5, §8.1).
+// not an IAM principal (docs/behaviour.md#GWR-1, docs/behaviour.md#RP-2).
 func anonymousDenied(r *reqctx.Request, effect policy.Effect, why string, log *slog.Logger) error {
 	log.Info("The client is not authorized to perform this operation.")
 	return gwresponse.Errorf(gwresponse.AccessDenied, policy.InvokeDenyMessage("", r.MethodARN, effect), "%s", why)
@@ -334,7 +333,7 @@ func (c *Chain) awsIAM(r *reqctx.Request, log *slog.Logger, tr *decision.Trace) 
 	return nil
 }
 
-// conditionContext supplies the condition keys of spec §8.3 that a local
+// conditionContext supplies the condition keys of docs/behaviour.md#RP-4 that a local
 // request carries: the global ones for every caller and the principal keys
 // for IAM callers. Keys arrive lower-cased.
 func conditionContext(r *reqctx.Request, caller *iamCaller) policy.ConditionContext {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/policy"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 	"github.com/portcullis-gateway/portcullis/internal/throttle"
 )
 
@@ -136,12 +136,12 @@ var (
 	explicit = policy.ExplicitDeny
 )
 
-// TestIAM_TableA_TableB runs both outcome tables of spec §8.1 ("How API
+// TestIAM_TableA_TableB runs both outcome tables of docs/behaviour.md#RP-2 ("How API
 // Gateway resource policies affect authorization workflow", Policy
 // evaluation outcome tables) through the chain of an AWS_IAM method: the
 // caller's identity policies against the API's resource policy, in the
 // API's account (Table A) and from another account (Table B). Denials
-// carry the IAM message of spec §5.
+// carry the IAM message of docs/behaviour.md#GWR-1.
 func TestIAM_TableA_TableB(t *testing.T) {
 	ids := map[string]string{"Allow": idAllow, "Neither": idNeither, "Deny": idDeny}
 	rps := map[string]string{"Allow": rpAllow, "Neither": rpNeither, "Deny": rpDeny}
@@ -186,7 +186,7 @@ func TestIAM_TableA_TableB(t *testing.T) {
 	}
 }
 
-// TestIAM_NoResourcePolicy pins spec §9: without a resource policy the
+// TestIAM_NoResourcePolicy pins docs/behaviour.md#IAM-1: without a resource policy the
 // identity policies decide alone, and another account's caller is never
 // allowed (Table B needs the resource policy's Allow too).
 func TestIAM_NoResourcePolicy(t *testing.T) {
@@ -218,8 +218,8 @@ func TestIAM_NoResourcePolicy(t *testing.T) {
 	}
 }
 
-// TestIAM_Identity pins requestContext.identity for IAM callers (spec §9,
-// §11): accessKey, accountId, caller, user, userArn.
+// TestIAM_Identity pins requestContext.identity for IAM callers (docs/behaviour.md#IAM-1,
+// docs/behaviour.md#INTEG-1): accessKey, accountId, caller, user, userArn.
 func TestIAM_Identity(t *testing.T) {
 	for _, tc := range []struct {
 		name, arn, token string
@@ -248,7 +248,7 @@ func TestIAM_Identity(t *testing.T) {
 }
 
 // TestIAM_SignatureFailures maps each SigV4 failure to its gateway
-// response (spec §5 and §9, D15).
+// response (docs/behaviour.md#GWR-1 and docs/behaviour.md#IAM-1, docs/behaviour.md#DEC-SIGV4-EXPIRED).
 func TestIAM_SignatureFailures(t *testing.T) {
 	c := compile(t, chainAPI(""), &apimodel.Method{HTTPMethod: "GET", AuthorizationType: apimodel.AuthIAM},
 		Options{Identities: []IAMIdentity{identity(t, "AKIDALICE", "arn:aws:iam::123456789012:user/alice", testAccount, idAllow)}})
@@ -315,7 +315,7 @@ func lambdaChain(t *testing.T, rp, pol string, calls *atomic.Int32) *Chain {
 }
 
 // TestLambda_ResourcePolicy_TableA pins the Lambda-authorizer workflow of
-// spec §8.1: an explicit Deny of the resource policy denies before the
+// docs/behaviour.md#RP-2: an explicit Deny of the resource policy denies before the
 // authorizer is invoked (anonymous message); otherwise the authorizer's
 // policy and the resource policy combine per Table A, so that an
 // authorizer policy that neither allows nor denies is enough when the
@@ -361,7 +361,7 @@ func TestLambda_ResourcePolicy_TableA(t *testing.T) {
 	}
 }
 
-// TestNone_ResourcePolicy pins "resource policy only" (spec §8.1): an
+// TestNone_ResourcePolicy pins "resource policy only" (docs/behaviour.md#RP-2): an
 // explicit Allow is required; denials name the anonymous caller.
 func TestNone_ResourcePolicy(t *testing.T) {
 	arn := "arn:aws:execute-api:us-east-1:123456789012:abcde12345/prod/GET/users/43/info"
@@ -385,7 +385,7 @@ func TestNone_ResourcePolicy(t *testing.T) {
 }
 
 // TestResourcePolicy_ConditionOperators runs every condition operator end
-// to end through a NONE method's resource policy (spec §8.3): each case is
+// to end through a NONE method's resource policy (docs/behaviour.md#RP-4): each case is
 // a request that satisfies the condition (allowed) and one that does not
 // (403 anonymous). The ARN operators test aws:PrincipalArn, which only IAM
 // callers carry.
@@ -501,7 +501,7 @@ func apiKeyAPI() *apimodel.API {
 	return a
 }
 
-// TestAPIKey pins spec §12.5: a missing, unknown or disabled key, or one in
+// TestAPIKey pins docs/behaviour.md#KEY-1: a missing, unknown or disabled key, or one in
 // no usage plan of the stage, is 403 {"message":"Forbidden"}
 // INVALID_API_KEY; the X-API-Key header is matched case-insensitively; a
 // config key joins the plans it names.
@@ -571,21 +571,14 @@ func TestAPIKey_AuthorizerSource(t *testing.T) {
 	wantGatewayError(t, c.Authorize(context.Background(), r), gwresponse.InvalidAPIKey, "Forbidden")
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-// TestAPIKey_UsagePlanLimits pins spec §12.4: over the plan's rate and
+// TestAPIKey_UsagePlanLimits pins docs/behaviour.md#THROTTLE-1: over the plan's rate and
 // burst is 429 THROTTLED "Too Many Requests"; over its quota 429
 // QUOTA_EXCEEDED "Limit Exceeded".
 func TestAPIKey_UsagePlanLimits(t *testing.T) {
 	api := apiKeyAPI()
 	api.UsagePlans[0].RateLimit, api.UsagePlans[0].BurstLimit = 1, 2
 	api.UsagePlans = append(api.UsagePlans, &apimodel.UsagePlan{ID: "quota", Stages: []string{"prod"}, KeyIDs: []string{"k3"}, QuotaLimit: 2, QuotaPeriod: "DAY"})
-	clk := &clock{t: testNow}
+	clk := testenv.NewClock(testNow)
 	lim := throttle.NewLocal(throttle.LocalOptions{Clock: clk})
 	t.Cleanup(func() { lim.Close() })
 	c := compile(t, api, &apimodel.Method{HTTPMethod: "GET", APIKeyRequired: true}, Options{Limiter: lim, Quota: lim, Now: clk.Now})
@@ -679,12 +672,12 @@ func testCognito(t *testing.T, now func() time.Time) (*cognito.LocalKey, *counti
 	return key, &countingVerifier{v: v}
 }
 
-// TestCognito pins spec §10 through the chain: 401 on any token fault,
+// TestCognito pins docs/behaviour.md#COGNITO-1 through the chain: 401 on any token fault,
 // claims and scopes to the backend, results cached by token for the
 // authorizer's TTL but never past the token's exp, and a resource policy
 // that must allow explicitly.
 func TestCognito(t *testing.T) {
-	clk := &clock{t: testNow}
+	clk := testenv.NewClock(testNow)
 	key, ver := testCognito(t, clk.Now)
 	cache := authcache.NewMemory(authcache.MemoryOptions{Clock: clk})
 	t.Cleanup(func() { cache.Close() })
@@ -722,15 +715,11 @@ func TestCognito(t *testing.T) {
 	}
 	// The token expires after 10 minutes although the TTL is 300 s and the
 	// entry was refreshed: never accepted past exp.
-	clk.mu.Lock()
-	clk.t = clk.t.Add(4 * time.Minute)
-	clk.mu.Unlock()
+	clk.Advance(4 * time.Minute)
 	if err := c.Authorize(context.Background(), request("GET", testPath, idTok)); err != nil {
 		t.Fatal(err)
 	}
-	clk.mu.Lock()
-	clk.t = clk.t.Add(6*time.Minute + 2*time.Second)
-	clk.mu.Unlock()
+	clk.Advance(6*time.Minute + 2*time.Second)
 	wantGatewayError(t, c.Authorize(context.Background(), request("GET", testPath, idTok)), gwresponse.Unauthorized, "Unauthorized")
 
 	scoped := mk("", []string{"pets/read"})
@@ -774,7 +763,7 @@ func TestCognito(t *testing.T) {
 	}
 }
 
-// TestCognito_KeysUnavailable_500 pins D9: a pool without keys is
+// TestCognito_KeysUnavailable_500 pins docs/behaviour.md#DEC-AUTHORIZER-FAILURE: a pool without keys is
 // AUTHORIZER_FAILURE 500, not 401.
 func TestCognito_KeysUnavailable_500(t *testing.T) {
 	key, _ := testCognito(t, time.Now)

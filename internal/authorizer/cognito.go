@@ -24,7 +24,7 @@ type TokenVerifier interface {
 
 var _ TokenVerifier = (*cognito.Verifier)(nil)
 
-// cognitoAuth is the COGNITO_USER_POOLS step of one method (spec §10). Its
+// cognitoAuth is the COGNITO_USER_POOLS step of one method (docs/behaviour.md#COGNITO-1). Its
 // results are cached by token with the authorizer's TTL in the same cache
 // as Lambda results; since the method's scopes decide which tokens pass,
 // they are part of the key.
@@ -144,7 +144,7 @@ func (c *cognitoAuth) authenticate(ctx context.Context, r *reqctx.Request, log *
 
 // failure maps a verification error to its gateway response: 401 for any
 // token fault, AUTHORIZER_FAILURE 500 when the pool's keys cannot be
-// obtained (D9). Neither is cached (D7).
+// obtained (docs/behaviour.md#DEC-AUTHORIZER-FAILURE). Neither is cached (docs/behaviour.md#DEC-CACHE-WHAT).
 func (c *cognitoAuth) failure(err error, log *slog.Logger) error {
 	if errors.Is(err, cognito.KeysUnavailable) {
 		log.Info("Execution failed: the signing keys of the user pool are unavailable: " + err.Error())

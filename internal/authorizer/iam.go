@@ -23,7 +23,7 @@ const ActionLambdaInvoke = "lambda:InvokeFunction"
 const CallerCredentials = "arn:aws:iam::*:user/*"
 
 // IAMIdentity is a caller of AWS_IAM methods: an access key with its secret
-// and the identity policies of the user or role it belongs to (spec §9).
+// and the identity policies of the user or role it belongs to (docs/behaviour.md#IAM-1).
 type IAMIdentity struct {
 	AccessKeyID     string
 	SecretAccessKey string
@@ -145,14 +145,14 @@ func arnAccount(arn string) string {
 }
 
 // iamAuth is the AWS_IAM step of a method: SigV4 verification against the
-// configured identities (spec §9).
+// configured identities (docs/behaviour.md#IAM-1).
 type iamAuth struct {
 	verifier *sigv4.Verifier
 	store    *iamStore
 }
 
 // authenticate verifies the signature of r and returns its caller. Every
-// failure is the gateway response of spec §5/§9.
+// failure is the gateway response of docs/behaviour.md#IAM-2/docs/behaviour.md#IAM-1.
 func (a *iamAuth) authenticate(r *reqctx.Request, log *slog.Logger) (*iamCaller, error) {
 	// The signature's own headers, each on several lines with different
 	// values, would let the verifier read one credential and a backend
@@ -183,10 +183,12 @@ func (a *iamAuth) authenticate(r *reqctx.Request, log *slog.Logger) (*iamCaller,
 	return c, nil
 }
 
-// sigv4Response maps a verification failure to its gateway response (spec
-// §5 and §9; D15 for expired signatures).
+// sigv4Response maps a verification failure to its gateway response (docs/behaviour.md#IAM-2 and docs/behaviour.md#IAM-1; docs/behaviour.md#DEC-SIGV4-EXPIRED for expired signatures).
 func sigv4Response(e *sigv4.Error) *gwresponse.Error {
 	cause := fmt.Errorf("sigv4 %s: %s", e.Kind, e.Message)
+	// Every kind is named, so that a new one fails the exhaustive linter
+	// until someone decides its response.
+	//exhaustive:enforce
 	switch e.Kind {
 	case sigv4.MissingToken:
 		return &gwresponse.Error{Type: gwresponse.MissingAuthenticationToken, Message: gwresponse.MissingAuthTokenMessage, Cause: cause}
@@ -198,16 +200,18 @@ func sigv4Response(e *sigv4.Error) *gwresponse.Error {
 	case sigv4.UnknownKey:
 		// Field reports show a lower-case "message" key for this answer
 		// (aws-api-gateway-client issue #31), so it is not rendered with
-		// ACCESS_DENIED's capital-M default (D4).
+		// ACCESS_DENIED's capital-M default (docs/behaviour.md#DEC-ACCESS-DENIED-CAPITAL-M).
 		return &gwresponse.Error{Type: gwresponse.Default4XX, Status: 403, Message: e.Message, ErrorType: "AccessDeniedException", Cause: cause}
 	case sigv4.BodyTooLarge:
 		return gwresponse.TooLarge(cause)
+	case sigv4.InvalidSignature, sigv4.Expired, sigv4.ScopeRegion, sigv4.ScopeService, sigv4.ScopeDate:
 	}
-	// InvalidSignature, Expired and the credential-scope mismatches.
+	// InvalidSignature, Expired and the credential-scope mismatches; any
+	// other failure denies the same way.
 	return &gwresponse.Error{Type: gwresponse.InvalidSignature, Message: e.Message, Cause: cause}
 }
 
-// identity fills requestContext.identity for a verified caller (spec §9).
+// identity fills requestContext.identity for a verified caller (docs/behaviour.md#IAM-1).
 func (c *iamCaller) identity(r *reqctx.Request) {
 	r.Identity.AccessKey = c.id.AccessKeyID
 	r.Identity.AccountID = c.id.AccountID

@@ -8,7 +8,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 )
 
-// identitySource is one compiled identity-source expression (spec §3.2),
+// identitySource is one compiled identity-source expression (docs/behaviour.md#ID-2),
 // resolved by reqctx like every other request expression.
 type identitySource struct {
 	reqctx.Expr
@@ -38,7 +38,7 @@ func parseIdentitySources(s string) ([]identitySource, error) {
 func (s identitySource) isHeader() bool { return s.Kind == reqctx.ExprHeader }
 
 // value reads one identity source; header names compare case-insensitively,
-// query-string names case-sensitively (spec §3.2).
+// query-string names case-sensitively (docs/behaviour.md#ID-2).
 func (s identitySource) value(r *reqctx.Request) string {
 	v, _ := s.Value(r)
 	return v

@@ -13,7 +13,7 @@ import (
 )
 
 // MaxJWTScopes is API Gateway's limit of authorization scopes per route or
-// method (HTTP API quotas, spec §13.2).
+// method (HTTP API quotas, docs/behaviour.md#LIMIT-3).
 const MaxJWTScopes = 10
 
 // JWTConfig is a REST JWT authorizer (AWS::ApiGateway::Authorizer with
@@ -99,7 +99,7 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 // WWWAuthenticate): UNAUTHORIZED 401 for a bad token, ACCESS_DENIED 403
 // {"message":"Forbidden"} for a valid one without the method's scopes
 // (rest-api-jwt-authorizer-methods.html), AUTHORIZER_FAILURE 500 when the
-// issuer's keys cannot be obtained (D9).
+// issuer's keys cannot be obtained (docs/behaviour.md#DEC-AUTHORIZER-FAILURE).
 func (a *JWT) Authenticate(ctx context.Context, r *reqctx.Request, log *slog.Logger) (*JWTResult, error) {
 	if a.source.conflict(r) {
 		return nil, gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "identity source %s was sent on several lines with different values", a.source.Source)

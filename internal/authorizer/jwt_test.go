@@ -154,7 +154,7 @@ func TestJWT_REST(t *testing.T) {
 }
 
 // TestJWT_IssuerDown_AuthorizerFailure: keys that cannot be obtained are
-// AUTHORIZER_FAILURE (D9), never a pass.
+// AUTHORIZER_FAILURE (docs/behaviour.md#DEC-AUTHORIZER-FAILURE), never a pass.
 func TestJWT_IssuerDown_AuthorizerFailure(t *testing.T) {
 	iss, key := jwtIssuer(t)
 	a := newJWTStep(t, iss, nil)

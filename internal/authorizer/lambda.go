@@ -20,7 +20,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 )
 
-// DefaultTimeout bounds one authorizer invocation (D1).
+// DefaultTimeout bounds one authorizer invocation (docs/behaviour.md#DEC-AUTHORIZER-TIMEOUT).
 const DefaultTimeout = 10 * time.Second
 
 // Invoker runs a function.
@@ -84,7 +84,7 @@ type Lambda struct {
 	auth    *apimodel.Authorizer
 	fn      *apimodel.Function
 	sources []identitySource
-	// validation is identityValidationExpression, anchored (D2).
+	// validation is identityValidationExpression, anchored (docs/behaviour.md#DEC-VALIDATION-ANCHORED).
 	validation *regexp.Regexp
 	ttl        time.Duration
 	event      lambdaevent.Context
@@ -169,7 +169,7 @@ func (l *Lambda) Authorize(ctx context.Context, r *reqctx.Request) error {
 
 // lambdaOutcome is the authorizer's answer for one request: the (possibly
 // cached) result and its policy's decision for this request's methodArn,
-// before any resource policy is combined with it (spec §8.1).
+// before any resource policy is combined with it (docs/behaviour.md#RP-2).
 type lambdaOutcome struct {
 	res   *Result
 	dec   policy.Decision
@@ -182,7 +182,7 @@ type lambdaOutcome struct {
 
 // decide reads the identity sources, consults the cache, invokes the
 // function on a miss and evaluates the policy against r.MethodARN. Errors
-// are the 401 and 500 outcomes of spec §5; a policy that denies is not an
+// are the 401 and 500 outcomes of docs/behaviour.md#GWR-1; a policy that denies is not an
 // error here, so that the caller can combine it with a resource policy.
 func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger) (*lambdaOutcome, error) {
 	values := make([]string, len(l.sources))
@@ -194,9 +194,8 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 		values[i] = s.value(r)
 	}
 	// Identity sources are checked before anything else; a failure is 401
-	// without invoking the function and without an execution log (spec
-	// §2.3, §3.2). With caching off a REQUEST authorizer is invoked anyway
-	// (D3).
+	// without invoking the function and without an execution log (docs/behaviour.md#ID-1, docs/behaviour.md#ID-2). With caching off a REQUEST authorizer is invoked anyway
+	// (docs/behaviour.md#DEC-REQUEST-TTL0-SOURCES).
 	if l.auth.Type == apimodel.AuthorizerToken || l.ttl > 0 {
 		for i, v := range values {
 			if v == "" {
@@ -275,7 +274,7 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	}
 
 	// The cached or fresh policy is evaluated against this request's own
-	// methodArn (spec §0 point 2, §6).
+	// methodArn (docs/behaviour.md#CACHE-2, docs/behaviour.md#CACHE-1).
 	out.dec = res.Policy.Evaluate(&policy.Request{Action: policy.ActionInvoke, Resource: r.MethodARN})
 	if on {
 		log.Info("Policy decision: " + out.dec.Effect.String() + ": " + out.dec.Reason() + " for " + r.MethodARN)
@@ -291,7 +290,7 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 // resource policy, if any) does not allow; effect is the final decision.
 func (l *Lambda) deny(r *reqctx.Request, out *lambdaOutcome, effect policy.Effect, log *slog.Logger) error {
 	// A denying authorizer still set the principal and context that gateway
-	// response templates read as $context.authorizer.* (spec §7.4).
+	// response templates read as $context.authorizer.* (docs/behaviour.md#GWR-5).
 	l.commit(r, out)
 	why := out.dec.Reason() + " for " + r.MethodARN
 	if out.hit && out.entry.FilledBy != r.MethodARN {
@@ -325,7 +324,7 @@ func (l *Lambda) describeIdentity(values []string) string {
 }
 
 // invoke calls the function and parses its answer. Every failure is a
-// *gwresponse.Error and is never cached (D7).
+// *gwresponse.Error and is never cached (docs/behaviour.md#DEC-CACHE-WHAT).
 func (l *Lambda) invoke(ctx context.Context, r *reqctx.Request, log *slog.Logger) (authcache.Entry, error) {
 	var payload []byte
 	if l.auth.Type == apimodel.AuthorizerToken {
@@ -360,7 +359,7 @@ func (l *Lambda) invoke(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	log.Info("Authorizer result body before parsing: " + string(res.Payload))
 	if res.FunctionError != "" {
 		// Only an error whose message is exactly "Unauthorized" is a 401
-		// (spec §4.2); anything else is a configuration error.
+		// (docs/behaviour.md#LAMBDA-4); anything else is a configuration error.
 		if msg, err := functionErrorMessage(res.Payload); err == nil && msg == "Unauthorized" {
 			return authcache.Entry{}, gwresponse.Errorf(gwresponse.Unauthorized, "Unauthorized", "authorizer %s answered Unauthorized", l.auth.ID)
 		}

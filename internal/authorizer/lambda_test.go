@@ -17,6 +17,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/function"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
 
 // invokerFunc adapts a closure to Invoker.
@@ -25,14 +26,6 @@ type invokerFunc func(ctx context.Context, fn *apimodel.Function, payload []byte
 func (f invokerFunc) Invoke(ctx context.Context, fn *apimodel.Function, payload []byte) (function.Result, error) {
 	return f(ctx, fn, payload)
 }
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 var testAPI = &apimodel.API{ID: "abcde12345", LogicalID: "Api", Region: "us-east-1", AccountID: "123456789012"}
 
@@ -51,13 +44,13 @@ func request(verb, path, token string) *reqctx.Request {
 
 type harness struct {
 	calls atomic.Int32
-	clock *fakeClock
+	clock *testenv.Clock
 	l     *Lambda
 }
 
 func newHarness(t *testing.T, a *apimodel.Authorizer, answer func(payload []byte) (function.Result, error)) *harness {
 	t.Helper()
-	h := &harness{clock: &fakeClock{t: time.Unix(1_800_000_000, 0)}}
+	h := &harness{clock: testenv.NewClock(time.Unix(1_800_000_000, 0))}
 	inv := invokerFunc(func(ctx context.Context, fn *apimodel.Function, payload []byte) (function.Result, error) {
 		h.calls.Add(1)
 		return answer(payload)
@@ -95,8 +88,8 @@ func wantGatewayError(t *testing.T, err error, typ gwresponse.Type, msg string) 
 	}
 }
 
-// TestTokenAuthorizer_Outcomes covers the Lambda-authorizer rows of spec §5
-// and the outcome table of §4.2.
+// TestTokenAuthorizer_Outcomes covers the Lambda-authorizer rows of docs/behaviour.md#GWR-1
+// and the outcome table of docs/behaviour.md#LAMBDA-4.
 func TestTokenAuthorizer_Outcomes(t *testing.T) {
 	ok := func(p []byte) func([]byte) (function.Result, error) {
 		return func([]byte) (function.Result, error) { return function.Result{Payload: p}, nil }
@@ -157,7 +150,7 @@ func TestTokenAuthorizer_Outcomes(t *testing.T) {
 	}
 }
 
-// TestTokenAuthorizer_ContextStringified pins spec §4.1/§11: context values
+// TestTokenAuthorizer_ContextStringified pins docs/behaviour.md#LAMBDA-3/docs/behaviour.md#INTEG-1: context values
 // reach the backend as strings, null stays null.
 func TestTokenAuthorizer_ContextStringified(t *testing.T) {
 	h := newHarness(t, tokenAuthorizer(300), func([]byte) (function.Result, error) {
@@ -174,7 +167,7 @@ func TestTokenAuthorizer_ContextStringified(t *testing.T) {
 }
 
 // TestTokenAuthorizer_MethodARNCachePitfall reproduces the production
-// behaviour of spec §0 point 2 and [KC-PROXYCACHE]: a policy scoped to the
+// behaviour of docs/behaviour.md#CACHE-2: a policy scoped to the
 // first request's methodArn denies the next path while cached.
 func TestTokenAuthorizer_MethodARNCachePitfall(t *testing.T) {
 	answer := func(payload []byte) (function.Result, error) {
@@ -218,7 +211,7 @@ func TestTokenAuthorizer_MethodARNCachePitfall(t *testing.T) {
 	}
 }
 
-// TestTokenAuthorizer_DenyCachedFailuresNot pins D7: Deny policies are
+// TestTokenAuthorizer_DenyCachedFailuresNot pins docs/behaviour.md#DEC-CACHE-WHAT: Deny policies are
 // cached like Allow; 401 and 500 outcomes are not.
 func TestTokenAuthorizer_DenyCachedFailuresNot(t *testing.T) {
 	deny := []byte(`{"principalId":"a","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Deny","Resource":"*"}]}}`)
@@ -240,7 +233,7 @@ func TestTokenAuthorizer_DenyCachedFailuresNot(t *testing.T) {
 	}
 }
 
-// TestTokenAuthorizer_ValidationExpression pins D2: whole-string match,
+// TestTokenAuthorizer_ValidationExpression pins docs/behaviour.md#DEC-VALIDATION-ANCHORED: whole-string match,
 // 401 without invoking on mismatch, token forwarded unchanged.
 func TestTokenAuthorizer_ValidationExpression(t *testing.T) {
 	a := tokenAuthorizer(0)
@@ -271,7 +264,7 @@ func requestAuthorizer(ttl int) *apimodel.Authorizer {
 }
 
 // TestRequestAuthorizer_KeyedOnHeaderAndQuery: changing either identity
-// source is a cache miss (spec §6); missing one is 401 without invoking.
+// source is a cache miss (docs/behaviour.md#CACHE-1); missing one is 401 without invoking.
 func TestRequestAuthorizer_KeyedOnHeaderAndQuery(t *testing.T) {
 	h := newHarness(t, requestAuthorizer(300), func([]byte) (function.Result, error) {
 		return function.Result{Payload: allowPolicy("a", "*")}, nil
@@ -312,7 +305,7 @@ func TestRequestAuthorizer_KeyedOnHeaderAndQuery(t *testing.T) {
 	}
 }
 
-// TestRequestAuthorizer_TTL0_DoesNotCheckSources pins D3.
+// TestRequestAuthorizer_TTL0_DoesNotCheckSources pins docs/behaviour.md#DEC-REQUEST-TTL0-SOURCES.
 func TestRequestAuthorizer_TTL0_DoesNotCheckSources(t *testing.T) {
 	h := newHarness(t, requestAuthorizer(0), func(p []byte) (function.Result, error) {
 		if !strings.Contains(string(p), `"type":"REQUEST"`) {
@@ -403,7 +396,7 @@ func BenchmarkAuthorize_CacheHit(b *testing.B) {
 	}
 }
 
-// TestAuthorizer_DefaultTimeout10s pins D1: an authorizer invocation is
+// TestAuthorizer_DefaultTimeout10s pins docs/behaviour.md#DEC-AUTHORIZER-TIMEOUT: an authorizer invocation is
 // bounded by 10 s by default, whatever the method's integration timeout.
 func TestAuthorizer_DefaultTimeout10s(t *testing.T) {
 	var left time.Duration

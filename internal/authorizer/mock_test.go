@@ -3,9 +3,11 @@ package authorizer
 import (
 	"context"
 	"encoding/json"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"github.com/portcullis-gateway/portcullis/internal/authcache"
@@ -31,7 +33,7 @@ func testMocks(t *testing.T, header, def string) *Mocks {
 // denies everyone, so that any allow comes from a mock.
 func mockHarness(t *testing.T, mocks *Mocks) *harness {
 	t.Helper()
-	h := &harness{clock: &fakeClock{}}
+	h := &harness{clock: testenv.NewClock(time.Time{})}
 	inv := invokerFunc(func(ctx context.Context, fn *apimodel.Function, payload []byte) (function.Result, error) {
 		h.calls.Add(1)
 		return function.Result{Payload: []byte(`{"principalId":"real","policyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"execute-api:Invoke","Resource":"*"}]}}`)}, nil

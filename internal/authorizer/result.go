@@ -10,7 +10,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/policy"
 )
 
-// Result is a parsed Lambda authorizer answer (spec §4.1). It is cached and
+// Result is a parsed Lambda authorizer answer (docs/behaviour.md#LAMBDA-3). It is cached and
 // shared between requests, so it is never modified after parsing.
 type Result struct {
 	PrincipalID string
@@ -21,12 +21,12 @@ type Result struct {
 }
 
 // configError is an authorizer answer API Gateway cannot use; its text is
-// the execution-log wording of spec §12.6.
+// the execution-log wording of docs/behaviour.md#LOG-1.
 type configError struct{ msg string }
 
 func (e *configError) Error() string { return "Execution failed due to configuration error: " + e.msg }
 
-// ParseResult parses an authorizer's response strictly (D6): exactly the
+// ParseResult parses an authorizer's response strictly (docs/behaviour.md#DEC-STRICT-AUTHORIZER-RESULT): exactly the
 // fields principalId, policyDocument, context and usageIdentifierKey; the
 // first two required; context values scalar.
 func ParseResult(raw []byte) (*Result, error) {
@@ -79,7 +79,7 @@ func ParseResult(raw []byte) (*Result, error) {
 
 // parseContext stringifies context values as API Gateway does: numbers and
 // booleans become their text, null stays null, objects and arrays are a
-// configuration error (spec §4.1).
+// configuration error (docs/behaviour.md#LAMBDA-3).
 func parseContext(raw json.RawMessage) (map[string]*string, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {

@@ -1,6 +1,6 @@
 // Claims rendering. API Gateway hands a Cognito token's claims to the backend
 // (requestContext.authorizer.claims, $context.authorizer.claims.X) as a map
-// of strings, and the strings are not the JSON text of the values (spec §10,
+// of strings, and the strings are not the JSON text of the values (docs/behaviour.md#COGNITO-1,
 // observed on a real proxy event):
 //
 //   - strings pass through;
@@ -11,7 +11,7 @@
 //   - booleans are "true" / "false";
 //   - an array of one element is that element ("cognito:groups": ["admin"]
 //     → "admin"); a longer array is its elements separated by spaces inside
-//     brackets, "[g1 g2]" (D17); an empty one is "[]";
+//     brackets, "[g1 g2]" (docs/behaviour.md#DEC-COGNITO-MULTIVALUE); an empty one is "[]";
 //   - objects are their compact JSON text, keys sorted;
 //   - null claims are left out.
 //

@@ -8,10 +8,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestRenderClaims pins how claims reach the backend (spec §10): strings
+// TestRenderClaims pins how claims reach the backend (docs/behaviour.md#COGNITO-1): strings
 // throughout, exp/iat as Java's Date.toString() in UTC, auth_time and other
 // numbers as their JSON text, booleans as "true"/"false", a one-element
-// array as its element and a longer one as "[a b]" (D17).
+// array as its element and a longer one as "[a b]" (docs/behaviour.md#DEC-COGNITO-MULTIVALUE).
 func TestRenderClaims(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -20,7 +20,7 @@ func TestRenderClaims(t *testing.T) {
 	}{
 		{
 			name: "ObservedProxyEvent",
-			// The real event quoted in spec §10.
+			// The real event quoted in docs/behaviour.md#COGNITO-1.
 			claims: `{"email_verified":true,"auth_time":1781499381,"exp":1781502981,"iat":1781499381,"cognito:groups":["admin"]}`,
 			want: map[string]string{
 				"email_verified": "true",

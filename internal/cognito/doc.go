@@ -1,5 +1,5 @@
 // Package cognito verifies Amazon Cognito user pool tokens the way API
-// Gateway's COGNITO_USER_POOLS authorizer does (spec §10), and mints
+// Gateway's COGNITO_USER_POOLS authorizer does (docs/behaviour.md#COGNITO-1), and mints
 // Cognito-shaped tokens for local development.
 //
 // It sits in the authorizer stage: the gateway extracts the token from the
@@ -10,16 +10,16 @@
 // (https://cognito-idp.{region}.amazonaws.com/{poolId}), inside its
 // exp/nbf window, and of the right kind: an ID token when the method has no
 // scopes, an access token holding one of the method's scopes otherwise. An
-// optional "Bearer " prefix is stripped first (D16); the validation
-// expression must match the ID token's aud as a whole (D2).
+// optional "Bearer " prefix is stripped first (docs/behaviour.md#DEC-COGNITO-BEARER); the validation
+// expression must match the ID token's aud as a whole (docs/behaviour.md#DEC-VALIDATION-ANCHORED).
 //
 // Every rejection is an *Error of kind Unauthorized (the gateway answers 401
-// {"message":"Unauthorized"}, spec §5) except an unobtainable key set, which
-// is KeysUnavailable (AUTHORIZER_FAILURE 500, D9). The reason an error
+// {"message":"Unauthorized"}, docs/behaviour.md#COGNITO-1) except an unobtainable key set, which
+// is KeysUnavailable (AUTHORIZER_FAILURE 500, docs/behaviour.md#DEC-AUTHORIZER-FAILURE). The reason an error
 // carries is for the execution log only.
 //
 // Claims reach the backend as strings rendered like API Gateway renders
-// them (spec §10, D17): see RenderClaims.
+// them (docs/behaviour.md#COGNITO-1, docs/behaviour.md#DEC-COGNITO-MULTIVALUE): see RenderClaims.
 //
 // The signature, issuer and date checks and the key sets are package
 // jwtverify's, the verifier the JWT authorizers share: each pool is a

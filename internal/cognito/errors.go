@@ -9,12 +9,12 @@ const (
 	// Unauthorized: the token is missing, malformed, badly signed, expired,
 	// from a pool the authorizer does not name, of the wrong token_use, or
 	// holds none of the method's scopes. API Gateway answers UNAUTHORIZED,
-	// 401 {"message":"Unauthorized"} (spec §5, §10).
+	// 401 {"message":"Unauthorized"} (docs/behaviour.md#COGNITO-1, docs/behaviour.md#COGNITO-1).
 	Unauthorized Kind = iota + 1
 	// KeysUnavailable: the signing keys of the token's pool could not be
 	// obtained (JWKS URL unreachable or answering garbage, or no key source
 	// configured for a pool the authorizer names). AUTHORIZER_FAILURE, 500
-	// (D9).
+	// (docs/behaviour.md#DEC-AUTHORIZER-FAILURE).
 	KeysUnavailable
 )
 

@@ -27,7 +27,7 @@ const DefaultLeeway = jwtverify.DefaultLeeway
 // Defaults for key retrieval, used when the Options field is zero.
 const (
 	// DefaultFetchTimeout is API Gateway's own timeout for a JWKS endpoint
-	// (HTTP API JWT authorizer quotas, spec §13.2).
+	// (HTTP API JWT authorizer quotas, docs/behaviour.md#LIMIT-3).
 	DefaultFetchTimeout = jwtverify.DefaultFetchTimeout
 	// DefaultRefreshInterval: Cognito rotates keys rarely; an hourly
 	// refresh plus the unknown-kid refresh keeps up.
@@ -162,7 +162,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, providerARNs, scope
 	}
 
 	// Without scopes the method takes ID tokens, with scopes access tokens
-	// holding at least one of them (spec §10).
+	// holding at least one of them (docs/behaviour.md#COGNITO-1).
 	tokenUse, _ := claims["token_use"].(string)
 	var granted []string
 	if len(scopes) == 0 {
@@ -180,7 +180,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, providerARNs, scope
 		}
 	}
 
-	// The expression is matched against the ID token's aud, whole (D2);
+	// The expression is matched against the ID token's aud, whole (docs/behaviour.md#DEC-VALIDATION-ANCHORED);
 	// access tokens have no aud and fail it.
 	if validationExpr != "" {
 		re, err := v.validationRegexp(validationExpr)
@@ -283,7 +283,7 @@ func (v *Verifier) validationRegexp(expr string) (*regexp.Regexp, error) {
 }
 
 // CompileValidationExpression compiles an identityValidationExpression
-// anchored at both ends: the whole value must match (D2). Loaders call it
+// anchored at both ends: the whole value must match (docs/behaviour.md#DEC-VALIDATION-ANCHORED). Loaders call it
 // to reject a bad expression at load time.
 func CompileValidationExpression(expr string) (*regexp.Regexp, error) {
 	return regexp.Compile(`^(?:` + expr + `)$`)

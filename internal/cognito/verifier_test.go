@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// testNow is the issue time of the real proxy event quoted in spec §10
+// testNow is the issue time of the real proxy event quoted in docs/behaviour.md#COGNITO-1
 // (auth_time 1781499381, iat Mon Jun 15 04:56:21 UTC 2026).
 var testNow = time.Unix(1781499381, 0).UTC()
 
@@ -226,8 +226,8 @@ func errKind(t testing.TB, err error) Kind {
 }
 
 // TestVerify pins the checks of API Gateway's COGNITO_USER_POOLS authorizer
-// (spec §10): every failure is 401 Unauthorized except keys that cannot be
-// obtained (D9).
+// (docs/behaviour.md#COGNITO-1): every failure is 401 Unauthorized except keys that cannot be
+// obtained (docs/behaviour.md#DEC-AUTHORIZER-FAILURE).
 func TestVerify(t *testing.T) {
 	testKey := readRSAKey(t, "testdata/test-key.pem")
 	otherKey := readRSAKey(t, "testdata/other-key.pem")
@@ -385,7 +385,7 @@ func TestVerify_Leeway(t *testing.T) {
 }
 
 // TestVerify_JWKSUnobtainable_KeysUnavailable: a pool whose keys cannot be
-// fetched answers AUTHORIZER_FAILURE (D9), not 401, on every request.
+// fetched answers AUTHORIZER_FAILURE (docs/behaviour.md#DEC-AUTHORIZER-FAILURE), not 401, on every request.
 func TestVerify_JWKSUnobtainable_KeysUnavailable(t *testing.T) {
 	testKey := readRSAKey(t, "testdata/test-key.pem")
 	token := sign(t, testKey, testKID, idClaims(remoteIssuer))
@@ -493,8 +493,8 @@ func TestVerify_UnknownKid_RefreshRateLimited(t *testing.T) {
 }
 
 // TestVerify_Claims pins what the backend receives for a minted ID token:
-// every claim a string, dates as Java's Date.toString(), groups per D17
-// (spec §10).
+// every claim a string, dates as Java's Date.toString(), groups per docs/behaviour.md#DEC-COGNITO-MULTIVALUE
+// (docs/behaviour.md#COGNITO-1).
 func TestVerify_Claims(t *testing.T) {
 	local := testLocalKey(t)
 	v := newVerifier(t, Options{LocalKey: local, Pools: []PoolConfig{{ARN: localARN, Local: true}}})

@@ -13,8 +13,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
-	"github.com/portcullis-gateway/portcullis/internal/authorizer"
-	"github.com/portcullis-gateway/portcullis/internal/cognito"
 	"github.com/portcullis-gateway/portcullis/internal/policy"
 )
 
@@ -27,8 +25,27 @@ type File struct {
 	Cognito    Cognito
 	APIKeys    []APIKey
 	// Mocks are the named mock identities that can stand in for Lambda
-	// authorizer invocations (checked; Default is left to --identity).
-	Mocks authorizer.MockOptions
+	// authorizer invocations; server compiles them with the authorizer's
+	// own parser (authorizer.NewMocks).
+	Mocks Mocks
+}
+
+// Mocks is the mockIdentities section.
+type Mocks struct {
+	Identities []MockIdentity
+	// Header names the request header that picks an identity per request.
+	Header string
+}
+
+// MockIdentity is one named stand-in for an authorizer's answer.
+type MockIdentity struct {
+	Name        string
+	PrincipalID string
+	Context     map[string]any
+	// Policy is the policy document as JSON; AllowAll stands for a policy
+	// allowing every method.
+	Policy   json.RawMessage
+	AllowAll bool
 }
 
 // Identity is one access key of an AWS_IAM caller.
@@ -56,13 +73,55 @@ type Policy struct {
 // Cognito configures the key sources of user pools.
 type Cognito struct {
 	// LocalKeyFile is the key "portcullis token" signs with; "" means
-	// cognito.DefaultLocalKeyPath.
+	// the cognito package's default path.
 	LocalKeyFile string
-	UserPools    []cognito.PoolConfig
+	UserPools    []UserPool
 }
 
-// APIKey is an API key from the file.
-type APIKey = authorizer.APIKey
+// UserPool is the key source of one user pool: exactly one of JWKSFile,
+// JWKSURL and Local is set. Its fields are those of cognito.PoolConfig,
+// which server converts it to.
+type UserPool struct {
+	// ARN is arn:aws:cognito-idp:REGION:ACCOUNT:userpool/POOL_ID.
+	ARN string
+	// JWKSFile is a JWKS document on disk, relative paths resolved
+	// against the configuration file's directory.
+	JWKSFile string
+	// JWKSURL is fetched and refreshed periodically.
+	JWKSURL string
+	// Local trusts the key "portcullis token" signs with.
+	Local bool
+}
+
+// APIKey is an API key from the file. Its fields are those of
+// authorizer.APIKey, which server converts it to.
+type APIKey struct {
+	ID         string
+	Name       string
+	Value      string
+	Enabled    bool
+	UsagePlans []string
+}
+
+// ResolvedIdentity is an Identity with its policies parsed and role
+// references replaced by the role's inline policies. Server turns it into
+// an authorizer.IAMIdentity.
+type ResolvedIdentity struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+	ARN             string
+	AccountID       string
+	UserID          string
+	Policies        []NamedPolicy
+}
+
+// NamedPolicy is one parsed identity policy and the name the execution
+// log gives it.
+type NamedPolicy struct {
+	Name     string
+	Document *policy.Document
+}
 
 // raw* mirror the YAML layout; decoding them with KnownFields rejects
 // unknown fields.
@@ -207,7 +266,7 @@ func Parse(path string, data []byte) (*File, error) {
 			if sources != 1 {
 				fail(apimodel.Pos{File: path}, where, "give exactly one of jwksFile, jwksUrl and local: true")
 			}
-			f.Cognito.UserPools = append(f.Cognito.UserPools, cognito.PoolConfig{ARN: p.ARN, JWKSFile: relative(path, p.JWKSFile), JWKSURL: p.JWKSURL, Local: p.Local})
+			f.Cognito.UserPools = append(f.Cognito.UserPools, UserPool{ARN: p.ARN, JWKSFile: relative(path, p.JWKSFile), JWKSURL: p.JWKSURL, Local: p.Local})
 		}
 	}
 	values := map[string]bool{}
@@ -232,11 +291,10 @@ func Parse(path string, data []byte) (*File, error) {
 		f.APIKeys = append(f.APIKeys, key)
 	}
 	if m := raw.Mocks; m != nil {
-		before := len(errs)
 		f.Mocks.Header = m.Header
 		for i, rm := range m.Identities {
 			where := fmt.Sprintf("mockIdentities.identities[%d]", i)
-			id := authorizer.MockIdentity{Name: rm.Name, PrincipalID: rm.PrincipalID, Context: rm.Context, AllowAll: rm.AllowAll}
+			id := MockIdentity{Name: rm.Name, PrincipalID: rm.PrincipalID, Context: rm.Context, AllowAll: rm.AllowAll}
 			if rm.Policy.Kind != 0 {
 				pp := apimodel.Pos{File: path, Line: rm.Policy.Line, Col: rm.Policy.Column}
 				p, err := readPolicy(&rm.Policy)
@@ -249,10 +307,10 @@ func Parse(path string, data []byte) (*File, error) {
 					id.Policy = p.Document
 				}
 			}
+			if (len(id.Policy) > 0) == id.AllowAll {
+				fail(apimodel.Pos{File: path}, where, "give exactly one of policy and allowAll")
+			}
 			f.Mocks.Identities = append(f.Mocks.Identities, id)
-		}
-		if _, err := authorizer.NewMocks(f.Mocks); err != nil && len(errs) == before {
-			fail(apimodel.Pos{File: path}, "mockIdentities", "%v", err)
 		}
 	}
 	if len(errs) > 0 {
@@ -346,10 +404,10 @@ func relative(file, p string) string {
 // Resolve returns the IAM identities of the file for model m, with role
 // references replaced by the inline policies of the template's roles.
 // Warnings name what cannot be honoured locally (managed policy ARNs).
-func (f *File) Resolve(m *apimodel.Model) (ids []authorizer.IAMIdentity, warnings []string, err error) {
+func (f *File) Resolve(m *apimodel.Model) (ids []ResolvedIdentity, warnings []string, err error) {
 	var errs apimodel.Errors
 	for _, id := range f.Identities {
-		out := authorizer.IAMIdentity{AccessKeyID: id.AccessKeyID, SecretAccessKey: id.SecretAccessKey, SessionToken: id.SessionToken,
+		out := ResolvedIdentity{AccessKeyID: id.AccessKeyID, SecretAccessKey: id.SecretAccessKey, SessionToken: id.SessionToken,
 			ARN: id.ARN, AccountID: id.AccountID, UserID: id.UserID}
 		inline := 0
 		for _, p := range id.Policies {
@@ -359,7 +417,7 @@ func (f *File) Resolve(m *apimodel.Model) (ids []authorizer.IAMIdentity, warning
 					errs = append(errs, apimodel.Diagnostic{Pos: p.Pos, Message: err.Error()})
 					continue
 				}
-				out.Policies = append(out.Policies, authorizer.NamedPolicy{Name: fmt.Sprintf("inline policy %d of %s", inline, id.ARN), Document: doc})
+				out.Policies = append(out.Policies, NamedPolicy{Name: fmt.Sprintf("inline policy %d of %s", inline, id.ARN), Document: doc})
 				inline++
 				continue
 			}
@@ -374,7 +432,7 @@ func (f *File) Resolve(m *apimodel.Model) (ids []authorizer.IAMIdentity, warning
 					errs = append(errs, apimodel.Diagnostic{Pos: role.Pos, LogicalID: role.LogicalID, Message: fmt.Sprintf("policy %d: %v", i, err)})
 					continue
 				}
-				out.Policies = append(out.Policies, authorizer.NamedPolicy{Name: fmt.Sprintf("role %s policy %d", role.LogicalID, i), Document: doc})
+				out.Policies = append(out.Policies, NamedPolicy{Name: fmt.Sprintf("role %s policy %d", role.LogicalID, i), Document: doc})
 			}
 			for _, arn := range role.ManagedPolicyARNs {
 				warnings = append(warnings, fmt.Sprintf("%s:%d:%d: identity %s: role %s: managed policy %s cannot be read locally; its permissions are not granted (copy the statements you need into an inline policy)",

@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
-	"github.com/portcullis-gateway/portcullis/internal/cognito"
 	"github.com/portcullis-gateway/portcullis/internal/policy"
 )
 
@@ -65,7 +64,7 @@ func TestParse_Sample(t *testing.T) {
 	if err := json.Unmarshal(alice.Policies[0].Document, &doc); err != nil || doc["Version"] != "2012-10-17" {
 		t.Fatalf("YAML policy as JSON = %s (%v)", alice.Policies[0].Document, err)
 	}
-	wantPools := []cognito.PoolConfig{
+	wantPools := []UserPool{
 		{ARN: "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Local", Local: true},
 		{ARN: "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_File", JWKSFile: filepath.FromSlash("/etc/portcullis/jwks.json")},
 	}

@@ -6,11 +6,11 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -37,7 +37,7 @@ func freePort(t *testing.T) int {
 // invocation that takes longer still answers.
 func TestDebug_Node_InspectorAttachesToTheWarmWorker(t *testing.T) {
 	if _, err := exec.LookPath("node"); err != nil {
-		skipOrFailNode(t)
+		testenv.Require(t, "node")
 	}
 	port := freePort(t)
 	fn := &apimodel.Function{LogicalID: "Slow", Runtime: "nodejs20.x", Handler: "index.handler", TimeoutSeconds: 1,
@@ -79,14 +79,6 @@ func TestDebug_Node_InspectorAttachesToTheWarmWorker(t *testing.T) {
 			return
 		}
 	}
-}
-
-func skipOrFailNode(t *testing.T) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatal("node is required")
-	}
-	t.Skip("node not installed")
 }
 
 // Debuggers that are not installed are named with how to install them.

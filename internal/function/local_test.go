@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
 
 // sharedCache is the Go build cache of the package's tests, so the
@@ -148,10 +149,14 @@ func testdata(t testing.TB, dir string) string {
 }
 
 func nodeFn(t testing.TB, handler string) *apimodel.Function {
+	t.Helper()
+	testenv.Require(t, "node")
 	return &apimodel.Function{LogicalID: "Node" + sanitize(handler), Runtime: "nodejs20.x", Handler: handler, CodeDir: testdata(t, "node")}
 }
 
 func pythonFn(t testing.TB, handler string) *apimodel.Function {
+	t.Helper()
+	testenv.Require(t, "python3")
 	return &apimodel.Function{LogicalID: "Py" + sanitize(handler), Runtime: "python3.11", Handler: handler, CodeDir: testdata(t, "python")}
 }
 
@@ -245,7 +250,7 @@ func TestLocal_Node_Handlers(t *testing.T) {
 		{"index.nested.deeper.handler", `{}`, "nested", false},
 		{"src/app.lambdaHandler", `"x"`, map[string]any{"from": "src/app", "echo": "x"}, false},
 		// Errors: callback("Unauthorized") and a thrown Error("Unauthorized")
-		// both surface the message Unauthorized (spec §4.2).
+		// both surface the message Unauthorized (docs/behaviour.md#LAMBDA-4).
 		{"index.callbackUnauthorized", `{}`, map[string]any{"errorType": "string", "errorMessage": "Unauthorized", "trace": false}, true},
 		{"index.throwUnauthorized", `{}`, map[string]any{"errorType": "Error", "errorMessage": "Unauthorized", "trace": true}, true},
 		{"index.throwSync", `{}`, map[string]any{"errorType": "TypeError", "errorMessage": "bad input", "trace": true}, true},
@@ -293,6 +298,7 @@ func TestLocal_Node_ContextObject(t *testing.T) {
 }
 
 func TestLocal_Node_ESMHandlers(t *testing.T) {
+	testenv.Require(t, "node")
 	l := newLocal(t, LocalOptions{})
 	tests := []struct {
 		dir  string
@@ -365,6 +371,7 @@ func TestLocal_Python_ContextObject(t *testing.T) {
 // ---- Go ----
 
 func TestLocal_Go_AWSLambdaGoHandler(t *testing.T) {
+	testenv.Require(t, "go")
 	l := newLocal(t, LocalOptions{})
 	fn := &apimodel.Function{LogicalID: "GoEcho", Runtime: "provided.al2023", Handler: "bootstrap", CodeDir: testdata(t, "goecho"), TimeoutSeconds: 60}
 	res := invoke(t, l, fn, `{"echo":{"n":7}}`)
@@ -415,6 +422,7 @@ func copyDir(t *testing.T, from, to string) {
 }
 
 func TestLocal_Go_BuildCache_RebuildsOnlyWhenSourcesChange(t *testing.T) {
+	testenv.Require(t, "go")
 	dir := t.TempDir()
 	copyDir(t, testdata(t, "rawgo"), dir)
 	cache := t.TempDir()
@@ -475,6 +483,7 @@ func TestLocal_Go_ExistingBootstrapIsRun(t *testing.T) {
 // ---- failures ----
 
 func TestLocal_InitFailures_KindInit(t *testing.T) {
+	testenv.Require(t, "node", "python3")
 	l := newLocal(t, LocalOptions{})
 	bad := testdata(t, "nodebad")
 	brokenGo := t.TempDir()
@@ -849,6 +858,7 @@ func TestLoadEnvVars_ReadsTheFile(t *testing.T) {
 }
 
 func TestLocal_InlineCode_WrittenAsTheHandlersModule(t *testing.T) {
+	testenv.Require(t, "node", "python3")
 	l := newLocal(t, LocalOptions{})
 	tests := []struct {
 		fn   *apimodel.Function

@@ -1,7 +1,7 @@
 // Package gateway runs the request pipeline of one or more REST APIs:
 // listener → stage → router → resource-policy pre-check → authorization →
 // policy → API key and throttling → integration, with every failure
-// rendered once, by gwresponse (spec §1).
+// rendered once, by gwresponse (docs/behaviour.md#PIPE-1).
 //
 // The data-plane listener is fasthttp with header-name normalisation off,
 // because API Gateway hands functions and authorizers header names exactly

@@ -26,7 +26,7 @@ import (
 // MaxBodyBytes is API Gateway's REST payload limit (10 MB).
 const MaxBodyBytes = 10 << 20
 
-// Authorizer is a method's authorization step (spec §1 steps 3–5). It sets
+// Authorizer is a method's authorization step (docs/behaviour.md#PIPE-1). It sets
 // r.Authorizer or r.Identity on success and returns a *gwresponse.Error
 // otherwise.
 type Authorizer interface {
@@ -316,7 +316,7 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	status = resp.Status
 }
 
-// pipeline is API Gateway's order of checks (spec §1), written once: it
+// pipeline is API Gateway's order of checks (docs/behaviour.md#PIPE-1), written once: it
 // takes the canonical request and returns the method to run, or the typed
 // error that answers the request. It knows no transport — the listener
 // (serve) and Handle adapt it — and it never runs the integration, so that
@@ -336,8 +336,8 @@ func (g *Gateway) pipeline(ctx context.Context, c *compiledAPI, r *reqctx.Reques
 	// made canonical first, once, and only its canonical spellings are read
 	// from here on (reqctx.CanonicalPath): the router, the method ARN, the
 	// events and the backend URL can never disagree about the path. An
-	// unknown stage is 403 Forbidden (D13); "/{stage}" without a trailing
-	// slash has no resource (spec §12.3).
+	// unknown stage is 403 Forbidden (docs/behaviour.md#DEC-UNKNOWN-STAGE); "/{stage}" without a trailing
+	// slash has no resource (docs/behaviour.md#ROUTE-1).
 	decoded, encoded, trailing, perr := reqctx.CanonicalPath(r.WirePath)
 	if perr != nil {
 		return nil, refusal(perr)
@@ -369,13 +369,13 @@ func (g *Gateway) pipeline(ctx context.Context, c *compiledAPI, r *reqctx.Reques
 	r.APIID, r.AccountID = c.api.ID, c.api.AccountID
 	r.Path, r.DecodedPath = encoded, decoded
 
-	// 2. Resource and method (spec §12.3): no match is 403 Missing
+	// 2. Resource and method (docs/behaviour.md#ROUTE-1): no match is 403 Missing
 	// Authentication Token, never 404 or 405.
 	var pbuf [4]routerParam
 	res, mm, params, found := c.tree.Match(r.Method, r.DecodedPath, pbuf[:0])
 	if !found || mm == nil {
 		// With a non-SigV4 Authorization header, API Gateway answers with
-		// the header's SigV4 parse error instead (spec §5).
+		// the header's SigV4 parse error instead (docs/behaviour.md#GWR-1).
 		if msg, ok := sigv4.IncompleteAuthorization(r); ok {
 			return nil, &gwresponse.Error{Type: gwresponse.MissingAuthenticationToken, Message: msg, ErrorType: "IncompleteSignatureException",
 				Cause: fmt.Errorf("no method %s on a resource matching %s", r.Method, r.Path)}
@@ -405,7 +405,7 @@ func (g *Gateway) pipeline(ctx context.Context, c *compiledAPI, r *reqctx.Reques
 	}
 
 	// 3. Stage and method throttling, after routing and before
-	// authorization (D18).
+	// authorization (docs/behaviour.md#DEC-THROTTLE-ORDER).
 	if g.opts.Limiter != nil {
 		if lim, ok := st.limits[mm]; ok {
 			rule := lim.rule

@@ -116,7 +116,7 @@ func TestGateway_EndToEnd(t *testing.T) {
 			wantBody: `{"message":"Missing Authentication Token"}`,
 		},
 		{
-			// Spec §5: a non-SigV4 Authorization header on a missing route
+			// docs/behaviour.md#GWR-1: a non-SigV4 Authorization header on a missing route
 			// turns the body into the header's SigV4 parse error.
 			name: "missing route with a Bearer Authorization header", method: "GET", path: "/prod/",
 			header:     map[string]string{"Authorization": "Bearer sometoken"},
@@ -134,7 +134,7 @@ func TestGateway_EndToEnd(t *testing.T) {
 			wantStatus: 403, wantBody: `{"message":"Missing Authentication Token"}`,
 		},
 		{
-			name: "unknown stage is 403 Forbidden (D13)", method: "GET", path: "/nostage/users",
+			name: "unknown stage is 403 Forbidden (docs/behaviour.md#DEC-UNKNOWN-STAGE)", method: "GET", path: "/nostage/users",
 			wantStatus: 403, wantHeader: map[string]string{"x-amzn-ErrorType": "ForbiddenException"},
 			wantBody: `{"message":"Forbidden"}`,
 		},

@@ -107,7 +107,7 @@ func (g *Gateway) TestInvoke(ctx context.Context, apiID, resourceID, verb string
 	}
 	params := r.PathParams
 
-	// The lines of API Gateway's test-invoke execution log (spec §12.6).
+	// The lines of API Gateway's test-invoke execution log (docs/behaviour.md#LOG-1).
 	log.Info("Starting execution for request: " + r.ID)
 	log.Info(fmt.Sprintf("HTTP Method: %s, Resource Path: %s", method, r.Path))
 	log.Info("Method request path: " + formatMap(params))

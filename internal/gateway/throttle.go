@@ -15,7 +15,7 @@ type Limiter interface {
 
 // throttleRule is one stage MethodSetting with throttling. API Gateway
 // applies the most specific setting: a method's own over the stage-wide
-// "/*/*" one (spec §12.4).
+// "/*/*" one (docs/behaviour.md#THROTTLE-1).
 type throttleRule struct {
 	resourcePath string // "*" = every resource
 	httpMethod   string // "*" = every verb

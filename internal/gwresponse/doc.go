@@ -1,5 +1,5 @@
 // Package gwresponse renders every error of the request pipeline as an API
-// Gateway gateway response (spec §5, §7): the 21 response types with AWS's
+// Gateway gateway response (docs/behaviour.md#GWR-1, docs/behaviour.md#GWR): the 21 response types with AWS's
 // default status codes and x-amzn-ErrorType values, DEFAULT_4XX/DEFAULT_5XX
 // fallback, header mappings and response templates.
 //

@@ -46,7 +46,7 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Cause }
 
 // MissingAuthTokenMessage answers unknown routes and unsigned IAM calls
-// (spec §5).
+// (docs/behaviour.md#GWR-1).
 const MissingAuthTokenMessage = "Missing Authentication Token"
 
 // MissingToken is the 403 for a request that matches no resource or method.

@@ -13,7 +13,7 @@ import (
 const defaultTemplate = `{"message":$context.error.messageString}`
 
 // accessDeniedDefault is the default ACCESS_DENIED body: real API Gateway
-// answers authorization denials with a capital-M key (spec §5 note, D4).
+// answers authorization denials with a capital-M key (docs/behaviour.md#GWR-1, docs/behaviour.md#DEC-ACCESS-DENIED-CAPITAL-M).
 const accessDeniedDefault = `{"Message":$context.error.messageString}`
 
 type compiled struct {
@@ -119,7 +119,7 @@ type Response struct {
 	Type Type
 }
 
-// Render builds the response for e (spec §7.2 resolution order): the
+// Render builds the response for e (docs/behaviour.md#GWR-3 resolution order): the
 // type's own customisation, else the DEFAULT_4XX/DEFAULT_5XX customisation
 // of its class, else AWS's default. r may be nil when the failure happened
 // before a request existed (a malformed request line).
@@ -219,7 +219,7 @@ func classOf(status int) Type {
 }
 
 // pickTemplate chooses by Accept, else application/json, else the first in
-// lexical order (Decision D12).
+// lexical order (docs/behaviour.md#DEC-TEMPLATE-CHOICE).
 func pickTemplate(ts []mediaTemplate, r *reqctx.Request) mediaTemplate {
 	if r != nil {
 		if accept, ok := r.HeaderValue("Accept"); ok {

@@ -107,8 +107,8 @@ func sampleError(t Type) *Error {
 }
 
 // TestDefaults pins every type's default status, x-amzn-ErrorType and body
-// (spec §7.1; default template {"message":$context.error.messageString},
-// ACCESS_DENIED with a capital M per D4).
+// (docs/behaviour.md#GWR-2; default template {"message":$context.error.messageString},
+// ACCESS_DENIED with a capital M per docs/behaviour.md#DEC-ACCESS-DENIED-CAPITAL-M).
 func TestDefaults(t *testing.T) {
 	for _, typ := range Types {
 		t.Run(string(typ), func(t *testing.T) {
@@ -117,7 +117,7 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
-// TestCustomised pins customisation and the DEFAULT_4XX/5XX fallback (§7.2).
+// TestCustomised pins customisation and the DEFAULT_4XX/5XX fallback (docs/behaviour.md#GWR-3).
 func TestCustomised(t *testing.T) {
 	cors := map[string]string{
 		"gatewayresponse.header.Access-Control-Allow-Origin": "'*'",

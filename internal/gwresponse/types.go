@@ -3,7 +3,7 @@ package gwresponse
 // Type is a gateway response type.
 type Type string
 
-// The gateway response types (spec §7.1).
+// The gateway response types (docs/behaviour.md#GWR-2).
 const (
 	AccessDenied                 Type = "ACCESS_DENIED"
 	APIConfigurationError        Type = "API_CONFIGURATION_ERROR"
@@ -43,6 +43,9 @@ var Types = []Type{
 }
 
 func info(t Type) typeInfo {
+	// Every response type has its status and error type here; a new type
+	// fails the exhaustive linter until it does.
+	//exhaustive:enforce
 	switch t {
 	case AccessDenied:
 		return typeInfo{403, "AccessDeniedException"}

@@ -1,6 +1,6 @@
 // Package integration runs a method's integration, the last stage of the
 // pipeline: HTTP_PROXY (the request passed through to an HTTP backend),
-// AWS_PROXY (the Lambda proxy event in, the proxy response out, spec §11),
+// AWS_PROXY (the Lambda proxy event in, the proxy response out, docs/behaviour.md#INTEG-1),
 // MOCK (a status chosen by the request template, with integration and
 // method response mappings, which is how CORS preflight methods answer),
 // and the non-proxy HTTP and AWS (Lambda) integrations, whose requests and

@@ -22,7 +22,7 @@ const (
 	// KeysUnavailable: the issuer's keys could not be obtained (discovery
 	// document or JWKS unreachable, or answering garbage). The token may be
 	// genuine, so this is the gateway's failure: 500 (AUTHORIZER_FAILURE on
-	// REST APIs, D9).
+	// REST APIs, docs/behaviour.md#DEC-AUTHORIZER-FAILURE).
 	KeysUnavailable
 )
 

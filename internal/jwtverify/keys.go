@@ -26,7 +26,7 @@ import (
 const (
 	// DefaultFetchTimeout is API Gateway's timeout for an issuer's OpenID
 	// discovery or JWKS endpoint (HTTP API quotas: "JWKS/OIDC discovery
-	// endpoint timeout 1500 ms", spec §13.2).
+	// endpoint timeout 1500 ms", docs/behaviour.md#LIMIT-3).
 	DefaultFetchTimeout = 1500 * time.Millisecond
 	// DefaultRefreshInterval: API Gateway caches an issuer's keys "for up
 	// to 1 hour on a best-effort basis" ("Signing keys and troubleshooting
@@ -36,7 +36,7 @@ const (
 	// unknown kid may trigger, so that a flood of forged kids cannot hammer
 	// the issuer.
 	DefaultUnknownKIDInterval = 5 * time.Minute
-	// MaxJWKSBytes is API Gateway's quota on a JWKS response (spec §13.2);
+	// MaxJWKSBytes is API Gateway's quota on a JWKS response (docs/behaviour.md#LIMIT-3);
 	// a larger answer is a failed fetch.
 	MaxJWKSBytes = 150000
 )

@@ -2,8 +2,8 @@
 // to Lambda functions and parses the one it expects back:
 //
 //   - the Lambda proxy integration event (AWS_PROXY) and its response
-//     (spec §11; "Set up Lambda proxy integrations in API Gateway");
-//   - the TOKEN and REQUEST Lambda authorizer events (spec §2.1, §3.1).
+//     (docs/behaviour.md#INTEG-1; "Set up Lambda proxy integrations in API Gateway");
+//   - the TOKEN and REQUEST Lambda authorizer events (docs/behaviour.md#LAMBDA-1, docs/behaviour.md#LAMBDA-2).
 //
 // It sits between the pipeline stages that hold a *reqctx.Request (the
 // authorizer and the AWS_PROXY integration) and the function invokers, which

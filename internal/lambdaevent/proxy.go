@@ -27,7 +27,7 @@ type Context struct {
 	Stage string
 }
 
-// ProxyRequest returns the Lambda proxy integration event for r (spec §11):
+// ProxyRequest returns the Lambda proxy integration event for r (docs/behaviour.md#INTEG-1):
 // the document API Gateway passes to an AWS_PROXY function. It fails only if
 // r lacks what routing must have set (method and path).
 //
@@ -61,7 +61,7 @@ func ProxyRequest(r *reqctx.Request, c Context) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// TokenAuthorizerEvent returns the TOKEN authorizer event (spec §2.1):
+// TokenAuthorizerEvent returns the TOKEN authorizer event (docs/behaviour.md#LAMBDA-1):
 // exactly type, authorizationToken (the header value verbatim, any "Bearer "
 // prefix included) and methodArn.
 func TokenAuthorizerEvent(token, methodARN string) []byte {
@@ -73,7 +73,7 @@ func TokenAuthorizerEvent(token, methodARN string) []byte {
 	return append(b, '}')
 }
 
-// RequestAuthorizerEvent returns the REQUEST authorizer event (spec §3.1) for
+// RequestAuthorizerEvent returns the REQUEST authorizer event (docs/behaviour.md#LAMBDA-2) for
 // r, whose MethodARN must be set. It carries the fields of the proxy event
 // except body and isBase64Encoded, and its requestContext is the proxy
 // event's without authorizer (none has run yet).
@@ -365,7 +365,7 @@ func appendContextPath(b []byte, r *reqctx.Request, stage string) []byte {
 
 // appendIdentity writes requestContext.identity with the keys of captured
 // REST events: the cognito* and principalOrgId keys are always present and
-// null (Cognito user-pool authorizers leave them null too, spec §10), and
+// null (Cognito user-pool authorizers leave them null too, docs/behaviour.md#COGNITO-1), and
 // apiKey/apiKeyId appear only when the method required an API key.
 func appendIdentity(b []byte, r *reqctx.Request) []byte {
 	id := &r.Identity
@@ -395,7 +395,7 @@ func appendIdentity(b []byte, r *reqctx.Request) []byte {
 	return append(b, '}')
 }
 
-// appendAuthorizer writes requestContext.authorizer (spec §11):
+// appendAuthorizer writes requestContext.authorizer (docs/behaviour.md#INTEG-1):
 //   - Lambda authorizer: every context key with its stringified value (null
 //     kept), then principalId and integrationLatency (a number), the order of
 //     the measured event in the spec;

@@ -230,7 +230,7 @@ func headerName(d *json.Decoder, what string) (string, error) {
 	return name, nil
 }
 
-// validHeaderName reports whether s is an RFC 9110 token (§5.6.2).
+// validHeaderName reports whether s is an RFC 9110 token (RFC 9110 section 5.6.2).
 func validHeaderName(s string) bool {
 	if s == "" {
 		return false

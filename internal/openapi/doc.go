@@ -8,8 +8,8 @@
 // SAM or CloudFormation template into the same model. Nothing downstream
 // learns that the API came from OpenAPI.
 //
-// It reproduces API Gateway's import rules (spec §2.2, §6, §7.3–7.4, §8.2,
-// §12.1, §12.3): the resource tree with one variable path part per level and
+// It reproduces API Gateway's import rules (docs/behaviour.md#ID-1, docs/behaviour.md#CACHE-1, docs/behaviour.md#GWR-4 to docs/behaviour.md#GWR-5, docs/behaviour.md#RP-3,
+// docs/behaviour.md#INTEG-3, docs/behaviour.md#ROUTE-1): the resource tree with one variable path part per level and
 // greedy {name+} parts only at the end; x-amazon-apigateway-integration
 // (http_proxy, aws_proxy, mock); securityDefinitions and
 // components.securitySchemes with x-amazon-apigateway-authtype and

@@ -31,7 +31,7 @@ var (
 	mediaTypeRE        = regexp.MustCompile(`^[\w.+*-]+/[\w.+*-]+$`)
 )
 
-// maxPolicySize is API Gateway's resource policy size limit (spec §8.2).
+// maxPolicySize is API Gateway's resource policy size limit (docs/behaviour.md#RP-3).
 const maxPolicySize = 8192
 
 func (b *builder) topLevelExtension(p pair) {
@@ -106,7 +106,7 @@ func (b *builder) gatewayResponses(n *yaml.Node, path string) {
 	}
 }
 
-// gatewayResponseParameters reads response header mappings (spec §7.3). A
+// gatewayResponseParameters reads response header mappings (docs/behaviour.md#GWR-4). A
 // header value that could split the response (CR or LF) is refused here,
 // so the gateway never has to decide what to do with one.
 func (b *builder) gatewayResponseParameters(n *yaml.Node, path string) map[string]string {

@@ -120,7 +120,7 @@ func TestBuildAPI_DefinitionBody_DiagnosticsCarryLogicalIDAndPropertyPath(t *tes
 }
 
 // authorizerResultTtlInSeconds: unset means 300, 0 disables caching, 3600 is
-// the hard limit (spec §6; "x-amazon-apigateway-authorizer object").
+// the hard limit (docs/behaviour.md#CACHE-1; "x-amazon-apigateway-authorizer object").
 func TestAuthorizerResultTTL_DefaultsAndLimits(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -174,7 +174,7 @@ securityDefinitions:
 }
 
 // Gateway response header values are static strings or request values
-// (spec §7.3, decision D11); CR and LF would split the response and are
+// (docs/behaviour.md#GWR-4, docs/behaviour.md#DEC-RESPONSE-PARAMETER-SOURCES); CR and LF would split the response and are
 // refused at load.
 func TestGatewayResponseParameters_Values(t *testing.T) {
 	tests := []struct {

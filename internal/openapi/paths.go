@@ -13,7 +13,7 @@ import (
 // prefix of every path is a resource ("/a/{id}/b" creates "/", "/a",
 // "/a/{id}" and "/a/{id}/b"), a level may hold any number of static parts
 // but only one variable part ({id} or {proxy+}), and a greedy {name+} part
-// ends its path (spec §12.3).
+// ends its path (docs/behaviour.md#ROUTE-1).
 
 var verbs = map[string]string{
 	"get":                            "GET",

@@ -312,7 +312,7 @@ func (b *builder) authorizer(name string, n *yaml.Node, path, header, in string)
 
 	switch a.Type {
 	case apimodel.AuthorizerToken, apimodel.AuthorizerCognito:
-		// The token comes from exactly one header (spec §2.2).
+		// The token comes from exactly one header (docs/behaviour.md#ID-1).
 		if identitySource == "" {
 			if header == "" {
 				where := "the security scheme is not an apiKey in the header"

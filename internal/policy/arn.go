@@ -1,4 +1,4 @@
-// ARN and action wildcard matching, as IAM does it (spec §4.3, IAM User
+// ARN and action wildcard matching, as IAM does it (docs/behaviour.md#POLICY-1, IAM User
 // Guide "IAM JSON policy elements: Resource").
 //
 // Globs. '*' matches any run of characters (possibly empty) and '?' exactly

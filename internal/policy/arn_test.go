@@ -13,7 +13,7 @@ const (
 
 // Patterns and expectations follow IAM User Guide "IAM JSON policy
 // elements: Resource" and API Gateway "Control access for invoking an
-// API" (spec §4.3).
+// API" (docs/behaviour.md#POLICY-1).
 func TestResourceMatch_IAMWildcards(t *testing.T) {
 	tests := []struct {
 		name, pattern, resource string

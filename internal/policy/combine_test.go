@@ -2,7 +2,7 @@ package policy
 
 import "testing"
 
-// TestCombine_TableA_SameAccount is spec §8.1 Table A, row by row ("How
+// TestCombine_TableA_SameAccount is docs/behaviour.md#RP-2 Table A, row by row ("How
 // API Gateway resource policies affect authorization workflow").
 func TestCombine_TableA_SameAccount(t *testing.T) {
 	const (
@@ -31,7 +31,7 @@ func TestCombine_TableA_SameAccount(t *testing.T) {
 	}
 }
 
-// TestCombine_TableB_CrossAccount is spec §8.1 Table B; its last row
+// TestCombine_TableB_CrossAccount is docs/behaviour.md#RP-2 Table B; its last row
 // ("Deny | Allow/Neither/Deny | Explicit Deny") is spelled out.
 func TestCombine_TableB_CrossAccount(t *testing.T) {
 	const (

@@ -1,6 +1,6 @@
 // Condition evaluation with IAM semantics (IAM User Guide "IAM JSON policy
 // elements: Condition operators" and "Single-valued vs. multivalued
-// context keys"; spec §8.3).
+// context keys"; docs/behaviour.md#RP-4).
 //
 // A Condition block is operator → key → values. All operators and all keys
 // must hold (AND); the values listed for one key are alternatives (OR).

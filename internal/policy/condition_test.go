@@ -26,7 +26,7 @@ func ctx(kv ...string) MapContext {
 }
 
 // Every operator, positive and negative, per IAM User Guide "IAM JSON
-// policy elements: Condition operators" (spec §8.3, issue scope: String*,
+// policy elements: Condition operators" (docs/behaviour.md#RP-4, issue scope: String*,
 // Numeric*, Date*, Bool, IpAddress, Arn*, Null, …IfExists).
 func TestCondition_Operators(t *testing.T) {
 	const (

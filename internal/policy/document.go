@@ -70,7 +70,7 @@ func Parse(data []byte) (*Document, error) {
 	return parse(data, parseOptions{})
 }
 
-// ParseResourcePolicy parses the resource policy of one API (spec §8.2).
+// ParseResourcePolicy parses the resource policy of one API (docs/behaviour.md#RP-3).
 // Abbreviated resources such as execute-api:/prod/GET/pets and
 // execute-api:/* are expanded to that API's ARNs, as API Gateway does when
 // the policy is saved, and every statement must name a Principal or
@@ -462,11 +462,11 @@ func decodeJSON(data []byte) (jvalue, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	v, err := readValue(dec, 0)
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return v, errors.New("empty document")
 	}
 	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) || err == io.ErrUnexpectedEOF {
+	if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return v, invalidJSON(err)
 	}
 	if err != nil {
@@ -479,7 +479,7 @@ func decodeJSON(data []byte) (jvalue, error) {
 }
 
 func invalidJSON(err error) error {
-	if err == io.ErrUnexpectedEOF {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return errors.New("invalid JSON: unexpected end of input")
 	}
 	return fmt.Errorf("invalid JSON: %v", err)
@@ -561,7 +561,7 @@ func readValue(dec *json.Decoder, depth int) (jvalue, error) {
 
 // unexpectedEOF turns an end of input inside a value into an error.
 func unexpectedEOF(err error) error {
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return io.ErrUnexpectedEOF
 	}
 	return err

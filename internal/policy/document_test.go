@@ -18,8 +18,7 @@ func invoke(resource string) *Request {
 	return &Request{Action: ActionInvoke, Resource: resource}
 }
 
-// Shapes from "Output from an Amazon API Gateway Lambda authorizer" (spec
-// §4.1: Statement, Action and Resource as a single value or an array) and
+// Shapes from "Output from an Amazon API Gateway Lambda authorizer" (docs/behaviour.md#LAMBDA-3: Statement, Action and Resource as a single value or an array) and
 // from IAM User Guide "IAM JSON policy element reference".
 func TestParse_AcceptedShapes_EvaluateAsWritten(t *testing.T) {
 	tests := []struct {
@@ -89,7 +88,7 @@ func TestParse_AcceptedShapes_EvaluateAsWritten(t *testing.T) {
 	}
 }
 
-// Strict parsing fails closed (decision D6, spec §4.1): the authorizer
+// Strict parsing fails closed (docs/behaviour.md#DEC-STRICT-AUTHORIZER-RESULT, docs/behaviour.md#LAMBDA-3): the authorizer
 // turns every one of these into 500 AuthorizerConfigurationException.
 func TestParse_Malformed_ErrorsNamingTheElement(t *testing.T) {
 	const allow = `"Effect":"Allow","Action":"execute-api:Invoke","Resource":"*"`
@@ -186,7 +185,7 @@ func TestParse_UnknownConditionOperator_WarnsAndFailsClosed(t *testing.T) {
 	}
 }
 
-// Spec §8.2: execute-api:/… resources are expanded to the API's ARNs, and
+// docs/behaviour.md#RP-3: execute-api:/… resources are expanded to the API's ARNs, and
 // resource policy statements name their principals.
 func TestParseResourcePolicy_ExpandsAbbreviatedResources(t *testing.T) {
 	tests := []struct {

@@ -96,7 +96,7 @@ func (d Decision) Reason() string {
 }
 
 // Evaluate decides req against the document with IAM's rule: an explicit
-// Deny beats an Allow, an Allow beats the implicit deny (spec §4.3). The
+// Deny beats an Allow, an Allow beats the implicit deny (docs/behaviour.md#POLICY-1). The
 // deciding statement is the first matching Deny, else the first matching
 // Allow. A nil document or request is an implicit deny.
 func (d *Document) Evaluate(req *Request) Decision {
@@ -227,7 +227,7 @@ func (s *statement) conditionsHold(ctx ConditionContext) bool {
 
 // Combine merges the caller's identity-side result (IAM identity policies,
 // or a Lambda or Cognito authorizer's) with the API's resource policy
-// result, per spec §8.1: Table A when caller and API share an account
+// result, per docs/behaviour.md#RP-2: Table A when caller and API share an account
 // (either side may allow), Table B across accounts (both must allow). An
 // explicit deny on either side always wins.
 //

@@ -22,7 +22,7 @@ const (
 	allowAll  = `{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"*"}`
 )
 
-// Spec §4.3: explicit deny > allow > implicit deny, and the deciding
+// docs/behaviour.md#POLICY-1: explicit deny > allow > implicit deny, and the deciding
 // statement is reported so the gateway can explain the outcome.
 func TestEvaluate_ExplicitDenyBeatsAllowBeatsImplicitDeny(t *testing.T) {
 	tests := []struct {
@@ -71,7 +71,7 @@ func TestEvaluate_ExplicitDenyBeatsAllowBeatsImplicitDeny(t *testing.T) {
 	}
 }
 
-// The cached-policy pitfall (spec §0 point 2, §6): a policy whose Resource
+// The cached-policy pitfall (docs/behaviour.md#CACHE-2, docs/behaviour.md#CACHE-1): a policy whose Resource
 // is the methodArn of the request that filled the cache denies the next
 // path with an implicit deny.
 func TestEvaluate_PolicyScopedToMethodARN_DeniesOtherPath(t *testing.T) {
@@ -147,7 +147,7 @@ func TestEvaluate_DocumentList(t *testing.T) {
 	}
 }
 
-// Resource-policy principals (spec §8.2; IAM User Guide "AWS JSON policy
+// Resource-policy principals (docs/behaviour.md#RP-3; IAM User Guide "AWS JSON policy
 // elements: Principal"): "*" includes anonymous callers; an account id or
 // its root ARN covers every principal of the account; a role ARN covers
 // that role's sessions.

@@ -1,6 +1,6 @@
 package policy
 
-// Deny messages, verbatim from spec §5. The gateway puts them in the
+// Deny messages, verbatim from docs/behaviour.md#POLICY-3. The gateway puts them in the
 // ACCESS_DENIED response ($context.error.message).
 
 // AuthorizerDenyMessage is the message of a request a Lambda authorizer's

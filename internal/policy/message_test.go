@@ -2,7 +2,7 @@ package policy
 
 import "testing"
 
-// Texts of spec §5, verbatim.
+// Texts of docs/behaviour.md#POLICY-3, verbatim.
 func TestDenyMessages_Spec5(t *testing.T) {
 	const arn = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/pets"
 	tests := []struct {

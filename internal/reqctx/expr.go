@@ -2,7 +2,6 @@ package reqctx
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -215,8 +214,11 @@ func (r *Request) ContextVar(name string) (string, bool) {
 // name; a host that is an IP address (a local listener) is its own prefix.
 func DomainPrefix(domain string) string {
 	host := domain
-	if h, _, err := net.SplitHostPort(domain); err == nil {
-		host = h
+	if ap, err := netip.ParseAddrPort(domain); err == nil {
+		return ap.Addr().String()
+	}
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && strings.Count(host, ":") == 1 {
+		host = host[:i] // name:port
 	}
 	host = strings.Trim(host, "[]")
 	if _, err := netip.ParseAddr(host); err == nil {

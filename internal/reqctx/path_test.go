@@ -6,7 +6,7 @@ import (
 )
 
 // The canonical path (see path.go). API Gateway decodes the path before it
-// matches resources and ignores a trailing slash (spec §12.3); an encoded
+// matches resources and ignores a trailing slash (docs/behaviour.md#ROUTE-1); an encoded
 // slash therefore separates segments: HTTP APIs decode /a%2Fb/thing to three
 // segments (the double-encoding workaround quoted from Stack Exchange on
 // volcengine.com/article/1333845), and a REST API path parameter cannot hold

@@ -64,7 +64,7 @@ type Request struct {
 	ResourcePath string
 	ResourceID   string
 	PathParams   map[string]string
-	// MethodARN is the execute-api ARN of this request (spec §2.1).
+	// MethodARN is the execute-api ARN of this request (docs/behaviour.md#PIPE-2).
 	MethodARN string
 
 	// Set by the authorization stage.
@@ -79,7 +79,7 @@ type AuthorizerContext struct {
 	// Context holds a Lambda authorizer's context values, stringified as API
 	// Gateway does ("123", "true"); a JSON null stays a nil entry.
 	Context map[string]*string
-	// Claims are a Cognito token's claims rendered as strings (spec §10).
+	// Claims are a Cognito token's claims rendered as strings (docs/behaviour.md#COGNITO-1).
 	Claims map[string]string
 	// Scopes of a Cognito access token.
 	Scopes []string

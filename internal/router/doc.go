@@ -1,5 +1,5 @@
 // Package router resolves (verb, path) to an API Gateway resource and method
-// with REST API semantics (spec §12.3): per path level a static segment beats
+// with REST API semantics (docs/behaviour.md#ROUTE-1): per path level a static segment beats
 // a {param}, which beats a greedy {param+}; a dead end backtracks to the next
 // candidate; {proxy+} needs at least one segment; an explicit verb beats ANY;
 // a trailing slash is ignored; path parameters are unescaped. No resource, or

@@ -1,13 +1,14 @@
-package router
+package router_test
 
 import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/router"
 )
 
-func tree(t testing.TB, spec map[string][]string) *Tree {
+func tree(t testing.TB, spec map[string][]string) *router.Tree {
 	t.Helper()
 	var rs []*apimodel.Resource
 	for path, verbs := range spec {
@@ -17,14 +18,14 @@ func tree(t testing.TB, spec map[string][]string) *Tree {
 		}
 		rs = append(rs, r)
 	}
-	tr, err := New(rs)
+	tr, err := router.New(rs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tr
 }
 
-// TestMatch pins API Gateway's REST routing rules (spec §12.3).
+// TestMatch pins API Gateway's REST routing rules (docs/behaviour.md#ROUTE-1).
 func TestMatch(t *testing.T) {
 	tr := tree(t, map[string][]string{
 		"/":                       {"GET"},
@@ -46,30 +47,30 @@ func TestMatch(t *testing.T) {
 		verb, path string
 		wantRes    string
 		wantVerb   string // "" = resource found but no method
-		wantParams []Param
+		wantParams []router.Param
 		notFound   bool
 	}{
 		{name: "stage root", verb: "GET", path: "/", wantRes: "/", wantVerb: "GET"},
 		{name: "static", verb: "GET", path: "/pets", wantRes: "/pets", wantVerb: "GET"},
 		{name: "trailing slash ignored", verb: "GET", path: "/pets/", wantRes: "/pets", wantVerb: "GET"},
 		{name: "static beats param", verb: "GET", path: "/pets/mine", wantRes: "/pets/mine", wantVerb: "GET"},
-		{name: "param", verb: "GET", path: "/pets/42", wantRes: "/pets/{id}", wantVerb: "GET", wantParams: []Param{{"id", "42"}}},
-		{name: "explicit verb beats ANY", verb: "GET", path: "/pets/7", wantRes: "/pets/{id}", wantVerb: "GET", wantParams: []Param{{"id", "7"}}},
-		{name: "ANY covers other verbs", verb: "DELETE", path: "/pets/7", wantRes: "/pets/{id}", wantVerb: "ANY", wantParams: []Param{{"id", "7"}}},
-		{name: "param taken as decoded", verb: "GET", path: "/pets/a b", wantRes: "/pets/{id}", wantVerb: "GET", wantParams: []Param{{"id", "a b"}}},
-		{name: "a literal percent is not decoded again", verb: "GET", path: "/pets/a%2F", wantRes: "/pets/{id}", wantVerb: "GET", wantParams: []Param{{"id", "a%2F"}}},
-		{name: "nested param", verb: "GET", path: "/pets/9/toys", wantRes: "/pets/{id}/toys", wantVerb: "GET", wantParams: []Param{{"id", "9"}}},
+		{name: "param", verb: "GET", path: "/pets/42", wantRes: "/pets/{id}", wantVerb: "GET", wantParams: []router.Param{{"id", "42"}}},
+		{name: "explicit verb beats ANY", verb: "GET", path: "/pets/7", wantRes: "/pets/{id}", wantVerb: "GET", wantParams: []router.Param{{"id", "7"}}},
+		{name: "ANY covers other verbs", verb: "DELETE", path: "/pets/7", wantRes: "/pets/{id}", wantVerb: "ANY", wantParams: []router.Param{{"id", "7"}}},
+		{name: "param taken as decoded", verb: "GET", path: "/pets/a b", wantRes: "/pets/{id}", wantVerb: "GET", wantParams: []router.Param{{"id", "a b"}}},
+		{name: "a literal percent is not decoded again", verb: "GET", path: "/pets/a%2F", wantRes: "/pets/{id}", wantVerb: "GET", wantParams: []router.Param{{"id", "a%2F"}}},
+		{name: "nested param", verb: "GET", path: "/pets/9/toys", wantRes: "/pets/{id}/toys", wantVerb: "GET", wantParams: []router.Param{{"id", "9"}}},
 		{name: "static resource without the verb is no method", verb: "POST", path: "/pets/mine", wantRes: "/pets/mine"},
-		{name: "greedy catches the rest", verb: "GET", path: "/anything/at/all", wantRes: "/{proxy+}", wantVerb: "ANY", wantParams: []Param{{"proxy", "anything/at/all"}}},
-		{name: "greedy below static prefix", verb: "GET", path: "/files/a/b.txt", wantRes: "/files/{path+}", wantVerb: "GET", wantParams: []Param{{"path", "a/b.txt"}}},
-		{name: "greedy needs one segment", verb: "GET", path: "/files", wantRes: "/{proxy+}", wantVerb: "ANY", wantParams: []Param{{"proxy", "files"}}},
-		{name: "dead end backtracks to greedy", verb: "GET", path: "/pets/9/toys/extra", wantRes: "/{proxy+}", wantVerb: "ANY", wantParams: []Param{{"proxy", "pets/9/toys/extra"}}},
+		{name: "greedy catches the rest", verb: "GET", path: "/anything/at/all", wantRes: "/{proxy+}", wantVerb: "ANY", wantParams: []router.Param{{"proxy", "anything/at/all"}}},
+		{name: "greedy below static prefix", verb: "GET", path: "/files/a/b.txt", wantRes: "/files/{path+}", wantVerb: "GET", wantParams: []router.Param{{"path", "a/b.txt"}}},
+		{name: "greedy needs one segment", verb: "GET", path: "/files", wantRes: "/{proxy+}", wantVerb: "ANY", wantParams: []router.Param{{"proxy", "files"}}},
+		{name: "dead end backtracks to greedy", verb: "GET", path: "/pets/9/toys/extra", wantRes: "/{proxy+}", wantVerb: "ANY", wantParams: []router.Param{{"proxy", "pets/9/toys/extra"}}},
 		{name: "resource without methods", verb: "GET", path: "/users", wantRes: "/users"},
-		{name: "users info", verb: "GET", path: "/users/43/info", wantRes: "/users/{userId}/info", wantVerb: "GET", wantParams: []Param{{"userId", "43"}}},
-		{name: "static a then param", verb: "GET", path: "/a/x", wantRes: "/a/{b}", wantVerb: "GET", wantParams: []Param{{"b", "x"}}},
-		{name: "backtrack from static a to param a", verb: "GET", path: "/a/b", wantRes: "/a/{b}", wantVerb: "GET", wantParams: []Param{{"b", "b"}}},
-		{name: "param a then static b", verb: "GET", path: "/z/b", wantRes: "/{a}/b", wantVerb: "GET", wantParams: []Param{{"a", "z"}}},
-		{name: "deep backtrack drops params of failed branch", verb: "GET", path: "/only/1/deep/2/more", wantRes: "/only/{x}/deep/{y}/more", wantVerb: "GET", wantParams: []Param{{"x", "1"}, {"y", "2"}}},
+		{name: "users info", verb: "GET", path: "/users/43/info", wantRes: "/users/{userId}/info", wantVerb: "GET", wantParams: []router.Param{{"userId", "43"}}},
+		{name: "static a then param", verb: "GET", path: "/a/x", wantRes: "/a/{b}", wantVerb: "GET", wantParams: []router.Param{{"b", "x"}}},
+		{name: "backtrack from static a to param a", verb: "GET", path: "/a/b", wantRes: "/a/{b}", wantVerb: "GET", wantParams: []router.Param{{"b", "b"}}},
+		{name: "param a then static b", verb: "GET", path: "/z/b", wantRes: "/{a}/b", wantVerb: "GET", wantParams: []router.Param{{"a", "z"}}},
+		{name: "deep backtrack drops params of failed branch", verb: "GET", path: "/only/1/deep/2/more", wantRes: "/only/{x}/deep/{y}/more", wantVerb: "GET", wantParams: []router.Param{{"x", "1"}, {"y", "2"}}},
 		{name: "HEAD is not served by GET", verb: "HEAD", path: "/pets", wantRes: "/pets"},
 	}
 	for _, tc := range tests {
@@ -91,7 +92,9 @@ func TestMatch(t *testing.T) {
 			if gotVerb != tc.wantVerb {
 				t.Errorf("method = %q, want %q", gotVerb, tc.wantVerb)
 			}
-			if diff := cmp.Diff(tc.wantParams, params, cmp.Comparer(func(a, b []Param) bool { return len(a) == 0 && len(b) == 0 || cmp.Equal([]Param(a), []Param(b)) })); len(tc.wantParams)+len(params) > 0 && diff != "" {
+			if diff := cmp.Diff(tc.wantParams, params, cmp.Comparer(func(a, b []router.Param) bool {
+				return len(a) == 0 && len(b) == 0 || cmp.Equal([]router.Param(a), []router.Param(b))
+			})); len(tc.wantParams)+len(params) > 0 && diff != "" {
 				t.Errorf("params (-want +got):\n%s", diff)
 			}
 		})
@@ -123,7 +126,7 @@ func TestNew_RejectsInvalidTrees(t *testing.T) {
 			for _, p := range tc.paths {
 				rs = append(rs, &apimodel.Resource{Path: p})
 			}
-			if _, err := New(rs); err == nil {
+			if _, err := router.New(rs); err == nil {
 				t.Fatal("New accepted an invalid tree")
 			}
 		})
@@ -135,7 +138,7 @@ func BenchmarkMatch(b *testing.B) {
 		"/": {"GET"}, "/pets": {"GET"}, "/pets/{id}": {"GET"}, "/pets/{id}/toys": {"GET"},
 		"/users/{userId}/info": {"GET"}, "/{proxy+}": {"ANY"},
 	})
-	params := make([]Param, 0, 4)
+	params := make([]router.Param, 0, 4)
 	b.Run("static", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 	"io"
 	"log/slog"
 	"net/http"
@@ -98,14 +99,7 @@ func TestManagementAPI_AWSSDKv3Clients_SignedWhenIdentitiesConfigured(t *testing
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pkg := range []string{"@aws-sdk/client-api-gateway", "@aws-sdk/client-lambda"} {
-		if _, err := os.Stat(filepath.Join(js, "node_modules", pkg, "package.json")); err != nil {
-			skipOrFail(t, pkg+" is not installed in test/js (npm ci)")
-		}
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		skipOrFail(t, "node is not installed")
-	}
+	testenv.Require(t, "node", "js-sdk")
 	run := func(t *testing.T, secret string) map[string]sdkCall {
 		dir := t.TempDir()
 		if err := os.CopyFS(dir, os.DirFS("testdata/management")); err != nil {

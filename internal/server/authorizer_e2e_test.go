@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
 
 // e2eServer is a running Portcullis serving a template from testdata.
@@ -23,9 +25,8 @@ type e2eServer struct {
 
 func startE2E(t *testing.T, template string, params map[string]string) *e2eServer {
 	t.Helper()
-	if _, err := os.Stat("/usr/bin/env"); err != nil {
-		t.Skip("no /usr/bin/env")
-	}
+	// The templates' authorizers are Node.js, their backends Python.
+	testenv.Require(t, "node", "python3", "/usr/bin/env")
 	countDir := t.TempDir()
 	if params == nil {
 		params = map[string]string{}
@@ -136,8 +137,7 @@ func (s *e2eServer) flush(t *testing.T, apiID, stage string) {
 }
 
 // TestE2E_TokenAuthorizer_Outcomes: real Node and Python authorizer
-// processes; allow/deny/Unauthorized/other error → 200/403/401/500 (spec
-// §4.2, §5), and a missing header is 401 with zero invocations (§2.3).
+// processes; allow/deny/Unauthorized/other error → 200/403/401/500 (docs/behaviour.md#LAMBDA-4, docs/behaviour.md#GWR-1), and a missing header is 401 with zero invocations (docs/behaviour.md#ID-1).
 func TestE2E_TokenAuthorizer_Outcomes(t *testing.T) {
 	s := startE2E(t, "testdata/authz/template.yaml", nil)
 	tests := []struct {
@@ -178,7 +178,7 @@ func TestE2E_TokenAuthorizer_Outcomes(t *testing.T) {
 	})
 }
 
-// TestE2E_MethodARNCachePitfall reproduces [KC-PROXYCACHE] with a real
+// TestE2E_MethodARNCachePitfall reproduces docs/behaviour.md#CACHE-2 with a real
 // authorizer: 200 on /users/43/info, 403 on /users/44/info within the TTL,
 // 200 again after a flush; 200 throughout with TTL 0 or a wildcard.
 func TestE2E_MethodARNCachePitfall(t *testing.T) {
@@ -216,7 +216,7 @@ func TestE2E_MethodARNCachePitfall(t *testing.T) {
 }
 
 // TestE2E_RequestAuthorizer_HeaderAndQueryKey: changing either identity
-// source is a cache miss; a missing one is 401 without invoking (§3.2, §6).
+// source is a cache miss; a missing one is 401 without invoking (docs/behaviour.md#ID-2, docs/behaviour.md#CACHE-1).
 func TestE2E_RequestAuthorizer_HeaderAndQueryKey(t *testing.T) {
 	s := startE2E(t, "testdata/authz/template.yaml", nil)
 	steps := []struct {

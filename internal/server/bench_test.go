@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 	"log/slog"
 	"testing"
 
@@ -20,6 +21,7 @@ func BenchmarkHandler_CachedAuthorizer(b *testing.B) { benchCachedAuthorizer(b, 
 func BenchmarkHandler_CachedAuthorizer_DecisionsOn(b *testing.B) { benchCachedAuthorizer(b, 500) }
 
 func benchCachedAuthorizer(b *testing.B, decisions int) {
+	testenv.Require(b, "node")
 	srv, err := New(context.Background(), Config{
 		DefinitionPath: "testdata/bench/template.yaml", AdminAddr: "127.0.0.1:0",
 		Logger: slog.New(slog.DiscardHandler), Decisions: decisions,

@@ -95,7 +95,7 @@ func (c *compiler) api(api *apimodel.API) (*authorizer.APIAuthorizers, error) {
 }
 
 // Authorizer returns the method's authorization step: resource policy,
-// authorizer and API key (spec §1 steps 3–6), nil when there is nothing to
+// authorizer and API key (docs/behaviour.md#PIPE-1), nil when there is nothing to
 // check.
 func (c *compiler) Authorizer(api *apimodel.API, m *apimodel.Method) (gateway.Authorizer, error) {
 	a, err := c.api(api)
@@ -216,7 +216,10 @@ func loadAuthorization(ctx context.Context, path string, m *apimodel.Model, log 
 	if !needed && len(a.file.Cognito.UserPools) == 0 {
 		return a, nil
 	}
-	opts := cognito.Options{Pools: a.file.Cognito.UserPools, Logger: log}
+	opts := cognito.Options{Logger: log}
+	for _, p := range a.file.Cognito.UserPools {
+		opts.Pools = append(opts.Pools, cognito.PoolConfig(p))
+	}
 	for _, p := range a.file.Cognito.UserPools {
 		if p.Local {
 			key, err := cognito.LoadOrCreateLocalKey(a.file.Cognito.LocalKeyFile)
@@ -241,8 +244,19 @@ func (a *authorization) apply(m *apimodel.Model, o *authorizer.Options) error {
 	if err != nil {
 		return err
 	}
-	o.Identities = ids
-	o.APIKeys = a.file.APIKeys
+	o.Identities = nil
+	for _, id := range ids {
+		out := authorizer.IAMIdentity{AccessKeyID: id.AccessKeyID, SecretAccessKey: id.SecretAccessKey, SessionToken: id.SessionToken,
+			ARN: id.ARN, AccountID: id.AccountID, UserID: id.UserID}
+		for _, p := range id.Policies {
+			out.Policies = append(out.Policies, authorizer.NamedPolicy(p))
+		}
+		o.Identities = append(o.Identities, out)
+	}
+	o.APIKeys = nil
+	for _, k := range a.file.APIKeys {
+		o.APIKeys = append(o.APIKeys, authorizer.APIKey(k))
+	}
 	if a.cognito != nil {
 		o.Cognito = a.cognito
 	}

@@ -62,6 +62,9 @@ type EventOptions struct {
 // lambdaevent builders the gateway and its authorizers use, so they are
 // identical in shape to what `serve` sends. HTTP API events (which the
 // gateway does not serve) use aws-lambda-go's payload 2.0 type.
+// Header is one request header line of EventOptions.
+type Header = reqctx.Header
+
 func GenerateEvent(o EventOptions) ([]byte, error) {
 	if o.Method == "" {
 		o.Method = "GET"

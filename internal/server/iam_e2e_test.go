@@ -20,6 +20,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/portcullis-gateway/portcullis/internal/cognito"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
 
 // azServer is a running Portcullis over a definition and a --config file
@@ -167,16 +168,11 @@ const iamConfig = `identities:
 
 func needPython(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("python3"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 is required")
-		}
-		t.Skip("python3 not installed")
-	}
+	testenv.Require(t, "python3")
 }
 
 // TestE2E_IAM_SigV4 drives AWS_IAM methods with requests signed by
-// aws-sdk-go-v2 (spec §5, §9): an allowed caller reaches the backend with
+// aws-sdk-go-v2 (docs/behaviour.md#GWR-1, docs/behaviour.md#IAM-1): an allowed caller reaches the backend with
 // requestContext.identity filled; an explicit deny, a wrong secret, an
 // expired signature and an unsigned request get API Gateway's answers;
 // and a caller whose own policies do not allow lambda:InvokeFunction gets
@@ -245,16 +241,14 @@ func TestE2E_IAM_SigV4(t *testing.T) {
 // package's tests use. Outside CI a missing node or node_modules skips.
 func jsSigned(t *testing.T, host, method, path, key, secret string, at time.Time) *http.Request {
 	t.Helper()
-	modules, err := filepath.Abs("../../test/js/node_modules")
+	testenv.Require(t, "js-sdk")
+	modules, err := testenv.JSModules()
 	if err != nil {
 		t.Fatal(err)
 	}
 	node, err := exec.LookPath("node")
-	if _, serr := os.Stat(filepath.Join(modules, "@smithy", "signature-v4")); err != nil || serr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("JavaScript signer unavailable (node: %v, modules: %v)", err, serr)
-		}
-		t.Skip("node or test/js/node_modules missing; run npm ci in test/js")
+	if err != nil {
+		t.Fatal(err)
 	}
 	job, _ := json.Marshal(map[string]any{
 		"service": "execute-api", "region": "us-east-1", "host": host,
@@ -338,7 +332,7 @@ const cognitoConfig = `cognito:
 
 // TestE2E_Cognito drives COGNITO_USER_POOLS methods with tokens minted
 // with the local key as "portcullis token" does and with a test key
-// published in a JWKS file (spec §10): valid ID token, access token with
+// published in a JWKS file (docs/behaviour.md#COGNITO-1): valid ID token, access token with
 // and without the method's scope, expired, wrong issuer, wrong token_use
 // and a tampered signature.
 func TestE2E_Cognito(t *testing.T) {
@@ -437,9 +431,9 @@ x-amazon-apigateway-policy:
 }
 
 // TestE2E_ResourcePolicy_SourceIP pins the resource-policy-only workflow of
-// spec §8.1 with aws:SourceIp from the connection: a policy allowing
+// docs/behaviour.md#RP-2 with aws:SourceIp from the connection: a policy allowing
 // 127.0.0.1 lets the test client in; one allowing only 10.0.0.0/8 answers
-// 403 with the anonymous message of spec §5.
+// 403 with the anonymous message of docs/behaviour.md#GWR-1.
 func TestE2E_ResourcePolicy_SourceIP(t *testing.T) {
 	allowed := startAuthz(t, map[string]string{"openapi.yaml": policyDoc("127.0.0.1/32")}, "openapi.yaml", "")
 	req, _ := http.NewRequest("GET", allowed.base+"/dev/open", nil)
@@ -487,12 +481,14 @@ Resources:
 `
 }
 
-// TestE2E_CORS pins spec §12.1: SAM's preflight OPTIONS methods (MOCK) are
+// TestE2E_CORS pins docs/behaviour.md#INTEG-3: SAM's preflight OPTIONS methods (MOCK) are
 // served without the default authorizer when
 // AddDefaultAuthorizerToCorsPreflight is false and behind it otherwise
 // (the browser's preflight then fails with 401), and gateway errors carry
 // no CORS headers unless gateway responses add them.
 func TestE2E_CORS(t *testing.T) {
+	// The template's functions are Node.js.
+	testenv.Require(t, "node")
 	preflight := func(t *testing.T, s *azServer) azReply {
 		req, _ := http.NewRequest("OPTIONS", s.base+"/prod/pets", nil)
 		req.Header.Set("Origin", "https://app.example.com")

@@ -46,7 +46,7 @@ func (s *Server) adminOptions() admin.Options {
 		APIs: s.gw.APIs, Cache: s.cache, Logger: s.log, Ready: s.ready,
 		Authorizers: m, Methods: m, Functions: m, Metrics: s.metrics.Handler(),
 		AllowedHosts: s.cfg.AdminHosts,
-		Decisions: s.ring,
+		Decisions:    s.ring,
 	}
 	// With identities configured, the admin API wants what AWS wants: a
 	// SigV4 signature by one of them.
@@ -106,7 +106,8 @@ func (m management) TestInvokeAuthorizer(ctx context.Context, api *apimodel.API,
 	l, err := authorizer.NewLambda(api, a, fn, authorizer.Options{Invoker: rec, Logger: xlog.Logger(), Observer: m.s.metrics})
 	if err != nil {
 		xlog.Line(time.Time{}, "Execution failed due to configuration error: "+err.Error())
-		return admin.TestInvokeAuthorizerResult{ClientStatus: 500, Log: xlog.String()}, nil
+		// TestInvokeAuthorizer reports the failure in its result, as AWS does.
+		return admin.TestInvokeAuthorizerResult{ClientStatus: 500, Log: xlog.String()}, nil //nolint:nilerr // the error is the result
 	}
 	r, err := m.testRequest(api, req, authorizerTestStage)
 	if err != nil {

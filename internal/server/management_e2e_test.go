@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -32,9 +33,7 @@ type mgmtServer struct {
 
 func startManagement(t *testing.T) *mgmtServer {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		skipOrFail(t, "node is not installed")
-	}
+	testenv.Require(t, "node")
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS("testdata/management")); err != nil {
 		t.Fatal(err)
@@ -56,16 +55,6 @@ func startManagement(t *testing.T) *mgmtServer {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return s
-}
-
-// skipOrFail skips a test whose tools are missing, except in CI, where
-// .ci/run installs them and their absence is a failure.
-func skipOrFail(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(why + " (CI=true: .ci/run must install it)")
-	}
-	t.Skip(why)
 }
 
 func (s *mgmtServer) get(t *testing.T, url string, header map[string]string) (int, string) {
@@ -126,14 +115,10 @@ func (c sdkCall) err() sdkError { return sdkError{c.Name, c.Status} }
 // GetGatewayResponses, FlushStageAuthorizersCache, TestInvokeAuthorizer,
 // TestInvokeMethod; "AWS Lambda API Reference": Invoke, ListFunctions).
 func TestManagementAPI_AWSSDKv3Clients(t *testing.T) {
+	testenv.Require(t, "js-sdk")
 	js, err := filepath.Abs("../../test/js")
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, pkg := range []string{"@aws-sdk/client-api-gateway", "@aws-sdk/client-lambda"} {
-		if _, err := os.Stat(filepath.Join(js, "node_modules", pkg, "package.json")); err != nil {
-			skipOrFail(t, pkg+" is not installed in test/js (npm ci)")
-		}
 	}
 	s := startManagement(t)
 	api := s.srv.Gateway().APIs()[0]
@@ -334,7 +319,7 @@ func TestManagementAPI_AWSSDKv3Clients(t *testing.T) {
 		}{
 			{"testInvokeAuthorizer_allow", result{200, "user-allow", "Allow", map[string][]string{"Authorization": {"allow"}}}},
 			{"testInvokeAuthorizer_deny", result{403, "user-deny", "Deny", map[string][]string{"Authorization": {"deny"}}}},
-			// An error whose message is exactly "Unauthorized" is a 401 (spec §4.2).
+			// An error whose message is exactly "Unauthorized" is a 401 (docs/behaviour.md#LAMBDA-4).
 			{"testInvokeAuthorizer_garbage", result{401, "", "", map[string][]string{"Authorization": {"garbage"}}}},
 		}
 		for _, tc := range cases {

@@ -3,11 +3,11 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,9 +25,7 @@ const mockConfig = `mockIdentities:
 func startQuickstart(t *testing.T, cfg Config) (gw, admin string) {
 	t.Helper()
 	needPython(t)
-	if _, err := exec.LookPath("node"); err != nil {
-		skipOrFail(t, "node is not installed")
-	}
+	testenv.Require(t, "node")
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg.DefinitionPath = "../../examples/quickstart/template.yaml"
 	cfg.AdminAddr = "127.0.0.1:0"

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/authcache/redistest"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
 
 // TestMultiInstance_SharedRedis runs two `portcullis serve` processes
@@ -34,9 +35,7 @@ func TestMultiInstance_SharedRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the gateway and runs it as separate processes")
 	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not installed: the authorizer is a Node function")
-	}
+	testenv.Require(t, "node", "redis-server")
 	rdb := redistest.Start(t)
 	bin := buildGateway(t)
 	countDir := t.TempDir()

@@ -178,8 +178,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if mo := s.authz.file.Mocks; len(mo.Identities) > 0 || cfg.Identity != "" {
-		mo.Default = cfg.Identity
-		if s.mocks, err = authorizer.NewMocks(mo); err != nil {
+		opts := authorizer.MockOptions{Header: mo.Header, Default: cfg.Identity}
+		for _, id := range mo.Identities {
+			opts.Identities = append(opts.Identities, authorizer.MockIdentity{Name: id.Name, PrincipalID: id.PrincipalID,
+				Context: id.Context, Policy: id.Policy, AllowAll: id.AllowAll})
+		}
+		if s.mocks, err = authorizer.NewMocks(opts); err != nil {
+			err = fmt.Errorf("%s: mockIdentities: %w", s.cfg.ConfigFile, err)
 			s.Close()
 			return nil, err
 		}

@@ -163,8 +163,7 @@ func TestE2E_SAMInlineRequestAuthorizer_GatewayResponsesAddHeaders(t *testing.T)
 		},
 		{
 			// $context.authorizer.* in a gateway response template carries
-			// what a denying authorizer returned (rest-authorization.md
-			// §7.4).
+			// what a denying authorizer returned (docs/behaviour.md#GWR-5).
 			name:    "explicit deny: customised 403 naming the denied principal",
 			path:    "/prod/orders/7?tenant=acme",
 			header:  map[string]string{"x-api-user": "mallory"},

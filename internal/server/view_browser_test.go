@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"flag"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,20 +19,16 @@ import (
 
 var updateScreenshot = flag.Bool("update-screenshot", false, "write the decision view's screenshot to docs/decision-view.png")
 
-// chromium finds Debian's Chromium. Like Go's testenv helpers, a missing
-// browser skips the test on a workstation and fails it in CI.
+// chromium finds Debian's Chromium; testenv.Require skips the test on a
+// workstation without it and fails it in CI.
 func chromium(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
+	testenv.Require(t, "chromium")
+	p, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed (apt-get install chromium); CI must run the browser test")
-	}
-	t.Skip("chromium is not installed; skipping the browser test (apt-get install chromium)")
-	return ""
+	return p
 }
 
 // TestDecisionView_Browser drives the decision view in headless Chromium
@@ -41,9 +38,7 @@ func chromium(t *testing.T) string {
 func TestDecisionView_Browser(t *testing.T) {
 	exe := chromium(t)
 	needPython(t)
-	if _, err := exec.LookPath("node"); err != nil {
-		skipOrFail(t, "node is not installed")
-	}
+	testenv.Require(t, "node")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	srv, err := New(ctx, Config{

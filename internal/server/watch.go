@@ -295,7 +295,7 @@ func codeFingerprint(m *apimodel.Model) string {
 	for _, dir := range codeDirs(m) {
 		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				return nil
+				return nil //nolint:nilerr // an unreadable entry is not watched; the walk goes on
 			}
 			if d.IsDir() && (d.Name() == "node_modules" || d.Name() == "__pycache__" || d.Name() == ".git") {
 				return filepath.SkipDir

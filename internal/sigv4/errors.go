@@ -3,7 +3,7 @@ package sigv4
 import "fmt"
 
 // Kind classifies a verification failure. The gateway turns each kind into
-// the API Gateway response of spec §5/§9; this package only classifies.
+// the API Gateway response of docs/behaviour.md#IAM-2/docs/behaviour.md#IAM-1; this package only classifies.
 type Kind int
 
 const (
@@ -26,7 +26,7 @@ const (
 	InvalidSignature
 	// Expired: X-Amz-Date is outside the clock-skew window (either side) or
 	// past a presigned URL's X-Amz-Expires. 403, InvalidSignatureException
-	// (Decision D15).
+	// (docs/behaviour.md#DEC-SIGV4-EXPIRED).
 	Expired
 	// ScopeRegion: the credential scope names another region. 403,
 	// InvalidSignatureException.
@@ -81,7 +81,7 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
-// Messages AWS returns, verbatim (spec §5 and §9).
+// Messages AWS returns, verbatim (docs/behaviour.md#IAM-2 and docs/behaviour.md#IAM-1).
 const (
 	msgMissingToken      = "Missing Authentication Token"
 	msgUnknownKey        = "The security token included in the request is invalid."

@@ -9,7 +9,7 @@ import (
 )
 
 // TestVerify_ErrorKindsAndMessages pins the exact message for every way a
-// request can fail before or at the signature check (spec §5, §9). Where
+// request can fail before or at the signature check (docs/behaviour.md#IAM-2, docs/behaviour.md#IAM-1). Where
 // the spec marks AWS's wording UNCONFIRMED for API Gateway, the text is the
 // generic AWS one, cited per case.
 func TestVerify_ErrorKindsAndMessages(t *testing.T) {
@@ -50,7 +50,7 @@ func TestVerify_ErrorKindsAndMessages(t *testing.T) {
 			want: &Error{Kind: MissingToken, Message: "Missing Authentication Token"},
 		},
 		{
-			// Spec §5 (field reports, e.g. apickli/apickli#112, cowinapi/developer.cowin#129).
+			// docs/behaviour.md#IAM-2 (field reports, e.g. apickli/apickli#112, cowinapi/developer.cowin#129).
 			name: "Bearer token → missing equal-sign",
 			req:  get("Authorization:Bearer sometoken"),
 			want: &Error{Kind: Incomplete, Message: "'sometoken' not a valid key=value pair (missing equal-sign) in Authorization header: 'Bearer sometoken'."},
@@ -61,7 +61,7 @@ func TestVerify_ErrorKindsAndMessages(t *testing.T) {
 			want: &Error{Kind: Incomplete, Message: "'Credential' not a valid key=value pair (missing equal-sign) in Authorization header: 'AWS4-HMAC-SHA256 Signature=b,    Credential,    SignedHeaders'."},
 		},
 		{
-			// Spec §5: the full family for a header with no SigV4 parts and no date.
+			// docs/behaviour.md#IAM-2: the full family for a header with no SigV4 parts and no date.
 			name: "single-word Authorization → every requirement listed",
 			req:  get("Authorization:sometoken"),
 			want: &Error{Kind: Incomplete, Message: "Authorization header requires 'Credential' parameter. " +
@@ -98,7 +98,7 @@ func TestVerify_ErrorKindsAndMessages(t *testing.T) {
 			want: &Error{Kind: Incomplete, Message: "Date must be in ISO-8601 'basic format'. Got '2015'. See http://en.wikipedia.org/wiki/ISO_8601"},
 		},
 		{
-			// Decision D15; the example of the brief and of AWS's
+			// docs/behaviour.md#DEC-SIGV4-EXPIRED; the example of the brief and of AWS's
 			// troubleshooting page "Troubleshoot signed requests for AWS APIs".
 			name: "signed more than 5 minutes ago → expired",
 			req:  get("X-Amz-Date:20150830T123600Z", "Authorization:"+goodAz),

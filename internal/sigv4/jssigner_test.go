@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
 
 // jsRequest is one request for testdata/jssigner/sign.cjs. Query values are
@@ -31,16 +31,14 @@ type jsRequest struct {
 // node_modules skips the test; in CI it fails.
 func signWithJS(t *testing.T, token string, reqs []jsRequest) []jsRequest {
 	t.Helper()
-	modules, err := filepath.Abs("../../test/js/node_modules")
+	testenv.Require(t, "js-sdk")
+	modules, err := testenv.JSModules()
 	if err != nil {
 		t.Fatal(err)
 	}
 	node, err := exec.LookPath("node")
-	if _, serr := os.Stat(filepath.Join(modules, "@smithy", "signature-v4")); err != nil || serr != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("JavaScript signer unavailable (node: %v, modules: %v)", err, serr)
-		}
-		t.Skip("node or test/js/node_modules missing; run .ci/run or npm ci in test/js")
+	if err != nil {
+		t.Fatal(err)
 	}
 	key := sdkKey
 	if token != "" {

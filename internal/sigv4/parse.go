@@ -205,7 +205,7 @@ func parseExpires(s string) (time.Duration, *Error) {
 // IncompleteAuthorization returns the message API Gateway answers with
 // when a request that matches no method carries an Authorization header
 // that is not a complete SigV4 header: the header's parse error takes the
-// place of "Missing Authentication Token" (spec §5, §0 point 8). ok is
+// place of "Missing Authentication Token" (docs/behaviour.md#IAM-2, docs/behaviour.md#ROUTE-2). ok is
 // false when the request has no such header.
 func IncompleteAuthorization(r *reqctx.Request) (msg string, ok bool) {
 	authz, has := r.HeaderValue("Authorization")

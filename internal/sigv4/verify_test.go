@@ -2,11 +2,6 @@ package sigv4
 
 import (
 	"fmt"
-	"go/parser"
-	"go/token"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,31 +10,6 @@ import (
 
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 )
-
-// TestPackage_IsPure guards the architecture: the verifier imports no HTTP
-// server code and no AWS SDK outside its tests.
-func TestPackage_IsPure(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range f.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			if path == "net/http" || strings.HasPrefix(path, "net/http/") ||
-				strings.HasPrefix(path, "github.com/aws/") || strings.Contains(path, "fasthttp") {
-				t.Errorf("%s imports %s", name, path)
-			}
-		}
-	}
-}
 
 func TestCanonicalURI_NormalisesThenEncodesTwice(t *testing.T) {
 	tests := []struct{ wire, want string }{

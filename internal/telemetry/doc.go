@@ -15,5 +15,5 @@
 // ExecutionLog renders slog records as the lines of an API Gateway
 // execution log ("Thu Mar 17 12:34:56 UTC 2022 : Starting execution for
 // request: ..."), which TestInvokeAuthorizer and TestInvokeMethod return in
-// their log field (spec §12.6).
+// their log field (docs/behaviour.md#LOG-1).
 package telemetry

@@ -38,7 +38,9 @@ func (l *LogWriter) loop(interval time.Duration) {
 		case <-l.stop:
 			return
 		case <-t.C:
-			l.Flush()
+			// A write error sticks in the buffered writer: Close, the
+			// caller that can act on it, reports it.
+			_ = l.Flush()
 		}
 	}
 }

@@ -112,8 +112,7 @@ func TestStatusText_AgreesWithItoa(t *testing.T) {
 	}
 }
 
-// Execution-log lines read as API Gateway's ("<time> : <message>", spec
-// §12.6); a record's own attributes follow in parentheses, attributes
+// Execution-log lines read as API Gateway's ("<time> : <message>", docs/behaviour.md#LOG-1); a record's own attributes follow in parentheses, attributes
 // added with With (the request id) are left out, Debug records too.
 func TestExecutionLog_Lines(t *testing.T) {
 	now := time.Date(2022, 3, 17, 12, 34, 56, 0, time.UTC)

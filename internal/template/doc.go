@@ -18,7 +18,7 @@
 //  3. cfn.go reads the plain CloudFormation resources (AWS::ApiGateway::*,
 //     AWS::Lambda::*, AWS::IAM::*).
 //
-// Gaps are reported, never hidden (spec §0 point 6 and the peers survey: no
+// Gaps are reported, never hidden (docs/behaviour.md#PIPE-3 and the peers survey: no
 // emulator should fail open): a resource type we do not emulate is listed in
 // Model.Ignored, an unimplemented property that changes behaviour is a
 // warning, and one that concerns authorization is an error, so that no route

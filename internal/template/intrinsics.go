@@ -25,6 +25,7 @@
 // reference was embedded in a larger string (`!Sub ...${Fn.Arn}/invocations`)
 // the synthesised ARN inside the string is parsed back to the logical id,
 // which works because every synthesised name is unique to its resource.
+
 package template
 
 import (

@@ -145,7 +145,12 @@ func Load(path string, opts Options) (*apimodel.Model, error) {
 	}
 	root, err := l.parse(path, data)
 	if err != nil {
-		pe := err.(*parseError)
+		// parse reports *parseError; anything else still becomes a
+		// diagnostic rather than a panic.
+		var pe *parseError
+		if !errors.As(err, &pe) {
+			pe = &parseError{msg: err.Error()}
+		}
 		pos := apimodel.Pos{File: path, Line: pe.line, Col: pe.col}
 		if pe.line > 0 && pe.col == 0 {
 			pos.Col = 1

@@ -17,8 +17,8 @@ package template
 // The functions below reproduce samtranslator's SwaggerEditor and
 // ApiGenerator on yaml.Node documents, with SAM's own error texts, and the
 // result goes through package openapi like any imported document. The
-// property names and defaults are those of SAM's documentation (spec §6 SAM
-// table, §12.1).
+// property names and defaults are those of SAM's documentation (docs/behaviour.md#CACHE-1 SAM
+// table, docs/behaviour.md#INTEG-3).
 
 import (
 	"regexp"
@@ -633,7 +633,7 @@ func (l *loader) checkEventAuth(a *samAPI, auth *yaml.Node, method, path string,
 func (l *loader) addAuthToMethod(a *samAPI, op, auth *yaml.Node, rep reporter) {
 	line, col := auth.Line, auth.Column
 	if name, ok := rep.str(auth, "Authorizer"); ok {
-		var scopes *yaml.Node = seqNode(line, col)
+		scopes := seqNode(line, col)
 		if name != "NONE" && a.authorizers != nil {
 			if def := get(a.authorizers, name); def != nil {
 				if sc := get(def, "AuthorizationScopes"); sc != nil {
@@ -1041,7 +1041,7 @@ func (l *loader) addAuth(a *samAPI, rep reporter) {
 			for _, kv := range pairs(a.authorizers) {
 				authNames[kv[0].Value] = true
 			}
-			var scopes *yaml.Node = seqNode(line, col)
+			scopes := seqNode(line, col)
 			if def := get(a.authorizers, a.defaultAuth); def != nil {
 				if sc := get(def, "AuthorizationScopes"); sc != nil && sc.Kind == yaml.SequenceNode {
 					scopes = l.deepCopy(sc)
@@ -1306,7 +1306,7 @@ func (l *loader) samAuthorizer(a *samAPI, name string, n *yaml.Node, rep reporte
 		az := mapNode(line, col, "type", strings.ToLower(payload),
 			"authorizerUri", placed(str(sprintf("arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", l.partition(), l.opts.Region, arn), line, col), fnArn))
 		// SAM writes authorizerResultTtlInSeconds only when ReauthorizeEvery
-		// is set, so API Gateway's default of 300 applies otherwise (spec §6).
+		// is set, so API Gateway's default of 300 applies otherwise (docs/behaviour.md#CACHE-1).
 		if hasTTL {
 			setField(az, "authorizerResultTtlInSeconds", intNode(ttl, ttlNode.Line, ttlNode.Column))
 		}

@@ -4,9 +4,9 @@
 // per DAY, WEEK or MONTH).
 //
 // The gateway consults it after route resolution and before authorization
-// (Decision D18) and answers 429 {"message":"Too Many Requests"} (THROTTLED)
+// (docs/behaviour.md#DEC-THROTTLE-ORDER) and answers 429 {"message":"Too Many Requests"} (THROTTLED)
 // when Allow refuses, or 429 {"message":"Limit Exceeded"} (QUOTA_EXCEEDED)
-// when Consume does (spec §12.4).
+// when Consume does (docs/behaviour.md#THROTTLE-1).
 //
 // Local keeps buckets and counters in process, the default. Redis shares
 // them between gateway instances with an atomic Lua script that runs on

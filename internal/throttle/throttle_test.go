@@ -3,11 +3,11 @@ package throttle
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 )
@@ -21,27 +21,6 @@ func TestMain(m *testing.M) {
 	// outage tests cause many on purpose.
 	redis.SetLogger(quietRedisLog{})
 	goleak.VerifyTestMain(m)
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }
 
 // allowN asks n times and returns how many were admitted.
@@ -60,10 +39,10 @@ func allowN(t *testing.T, l Limiter, key string, rate float64, burst, n int) int
 	return admitted
 }
 
-// Spec §12.4: ThrottlingBurstLimit requests may arrive at once, then
+// docs/behaviour.md#THROTTLE-1: ThrottlingBurstLimit requests may arrive at once, then
 // ThrottlingRateLimit requests per second are admitted.
 func TestLocal_BurstThenSteadyRate(t *testing.T) {
-	clock := newFakeClock()
+	clock := testenv.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
 	l := NewLocal(LocalOptions{Clock: clock})
 	defer l.Close()
 	const rate, burst = 10, 5
@@ -91,7 +70,7 @@ func TestLocal_BurstThenSteadyRate(t *testing.T) {
 }
 
 func TestLocal_SteadyRate_TenPerSecond(t *testing.T) {
-	clock := newFakeClock()
+	clock := testenv.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
 	l := NewLocal(LocalOptions{Clock: clock})
 	defer l.Close()
 	allowN(t, l, "k", 10, 5, 5) // drain the burst
@@ -106,7 +85,7 @@ func TestLocal_SteadyRate_TenPerSecond(t *testing.T) {
 }
 
 func TestLocal_KeysHaveSeparateBuckets(t *testing.T) {
-	l := NewLocal(LocalOptions{Clock: newFakeClock()})
+	l := NewLocal(LocalOptions{Clock: testenv.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))})
 	defer l.Close()
 	got := []int{
 		allowN(t, l, "api/dev/GET/pets", 1, 2, 5),
@@ -119,7 +98,7 @@ func TestLocal_KeysHaveSeparateBuckets(t *testing.T) {
 }
 
 func TestLocal_LimitsChange_BucketFollows(t *testing.T) {
-	clock := newFakeClock()
+	clock := testenv.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
 	l := NewLocal(LocalOptions{Clock: clock})
 	defer l.Close()
 	allowN(t, l, "k", 1, 2, 2)
@@ -134,7 +113,7 @@ func TestLocal_LimitsChange_BucketFollows(t *testing.T) {
 }
 
 func TestLimiters_NonPositiveLimits_AdmitNothing(t *testing.T) {
-	l := NewLocal(LocalOptions{Clock: newFakeClock()})
+	l := NewLocal(LocalOptions{Clock: testenv.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))})
 	defer l.Close()
 	for _, tc := range []struct {
 		rate  float64
@@ -147,7 +126,7 @@ func TestLimiters_NonPositiveLimits_AdmitNothing(t *testing.T) {
 }
 
 func TestLocal_IdleBucketDropped_OnlyAfterItWouldHaveRefilled(t *testing.T) {
-	clock := newFakeClock()
+	clock := testenv.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
 	l := NewLocal(LocalOptions{Clock: clock, IdleTTL: time.Second})
 	defer l.Close()
 	// A slow bucket (one token per 100 s) must not be forgotten after the
@@ -191,7 +170,7 @@ func TestPeriodBounds(t *testing.T) {
 	}
 }
 
-// Spec §12.4: past the usage plan's quota, requests are refused until the
+// docs/behaviour.md#THROTTLE-1: past the usage plan's quota, requests are refused until the
 // period ends.
 func TestLocal_Quota_ExhaustedThenResetAtPeriodBoundary(t *testing.T) {
 	for _, period := range []string{"DAY", "WEEK", "MONTH"} {

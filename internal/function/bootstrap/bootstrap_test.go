@@ -3,11 +3,14 @@ package bootstrap
 import (
 	"os/exec"
 	"testing"
+
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
 
 // The embedded sources must parse in the interpreters that run them; a
 // syntax error would surface only as every function failing to start.
 func TestWriteTo_SourcesParse(t *testing.T) {
+	testenv.Require(t, "node", "python3")
 	node, python, err := WriteTo(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
