@@ -68,7 +68,7 @@ func petsAPI() *apimodel.HTTPAPI {
 	}
 }
 
-func newFixture(t testing.TB, model *apimodel.HTTPAPI) *fixture {
+func newFixture(t testing.TB, model *apimodel.HTTPAPI, with ...func(*Options)) *fixture {
 	t.Helper()
 	for _, bin := range []string{"node", "python3"} {
 		if _, err := exec.LookPath(bin); err != nil {
@@ -97,7 +97,11 @@ func newFixture(t testing.TB, model *apimodel.HTTPAPI) *fixture {
 		"PyAuth":    mk("PyAuth", "python3.12", "python", "authorizer.handler"),
 		"PyBackend": mk("PyBackend", "python3.12", "python", "backend.handler"),
 	}
-	f.api, err = Compile(model, Options{Invoker: rt, Functions: fns, Cache: cache})
+	opts := Options{Invoker: rt, Functions: fns, Cache: cache}
+	for _, w := range with {
+		w(&opts)
+	}
+	f.api, err = Compile(model, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
