@@ -260,6 +260,9 @@ func (a *API) invokeAuthorizer(ctx context.Context, la *lambdaAuthorizer, r *req
 	if err != nil {
 		return nil, internalError(err)
 	}
+	if a.opts.Invoker == nil {
+		return nil, internalError(errors.New("no function invoker is configured"))
+	}
 	res, err := a.opts.Invoker.Invoke(ctx, la.fn, event)
 	if err != nil {
 		return nil, internalError(fmt.Errorf("authorizer %s: %w", la.name, err))

@@ -423,8 +423,14 @@ func (a *API) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			port = int(ap.Port())
 		}
 	}
+	// The request line as sent: what a SigV4 client signed and what the
+	// canonical path is made from.
+	target, query, _ := strings.Cut(req.RequestURI, "?")
+	if target == "" || target[0] != '/' {
+		target, query = req.URL.EscapedPath(), req.URL.RawQuery
+	}
 	resp := a.Handle(req.Context(), reqctx.Incoming{
-		Method: req.Method, Target: req.URL.EscapedPath(), Query: req.URL.RawQuery, Headers: hs, Body: body,
+		Method: req.Method, Target: target, Query: query, Headers: hs, Body: body,
 		Peer: peer.Addr(), Port: port, Secure: req.TLS != nil, Protocol: req.Proto,
 	})
 	for _, h := range resp.Headers {
