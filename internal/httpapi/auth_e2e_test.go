@@ -31,7 +31,10 @@ func (k keys) Lookup(ak string) (string, string, bool) { s, ok := k[ak]; return 
 
 type identities map[string]lambdaevent.IAMAuthorization
 
-func (m identities) Identity(ak string) (lambdaevent.IAMAuthorization, bool) { v, ok := m[ak]; return v, ok }
+func (m identities) Identity(ak string) (lambdaevent.IAMAuthorization, bool) {
+	v, ok := m[ak]
+	return v, ok
+}
 
 // rsaJWT verifies RS256 tokens of one key: a real verifier of the test's
 // own, standing in for the shared JWT verifier behind JWTVerifier.

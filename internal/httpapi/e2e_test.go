@@ -325,6 +325,15 @@ func TestStages_NamedAndDefault(t *testing.T) {
 	if diff := cmp.Diff(map[string]any{"tier": "gold"}, ev["stageVariables"]); diff != "" {
 		t.Errorf("stageVariables (-want +got):\n%s", diff)
 	}
+	// Payload 1.0: path decoded, with the named stage.
+	r = f.do(t, "GET", "/dev/v1/caf%C3%A9")
+	if r.Status != 200 {
+		t.Fatalf("1.0: got %d %s", r.Status, r.Body)
+	}
+	ev = event(t, r)
+	if ev["path"] != "/dev/v1/café" || ev["requestContext"].(map[string]any)["path"] != "/dev/v1/café" {
+		t.Errorf("1.0 path %v requestContext.path %v", ev["path"], ev["requestContext"].(map[string]any)["path"])
+	}
 	if r := f.do(t, "GET", "/nowhere"); r.Status != 404 || string(r.Body) != `{"message":"Not Found"}` {
 		t.Errorf("no route: got %d %s", r.Status, r.Body)
 	}

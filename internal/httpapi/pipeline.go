@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -376,9 +377,21 @@ func (a *API) v1Event(r *reqctx.Request, auth *lambdaevent.HTTPAuthorizer) ([]by
 		}
 		rr.Authorizer = ac
 	}
+	// HTTP APIs deliver the path decoded, and the 1.0 path carries a named
+	// stage (serverless-http#143; middleapi/standard-server#93 on captures
+	// of both formats). requestContext.path is written from rr.Path with
+	// the stage prefixed, so rr.Path is the decoded path below the stage
+	// and the top-level path is replaced after: it is the first "path" key
+	// of the document (a key cannot occur inside a JSON string unescaped).
+	rr.Path = r.DecodedPath
 	doc, err := lambdaevent.ProxyRequest(&rr, a.v1Context(r))
 	if err != nil {
 		return nil, err
+	}
+	if raw := lambdaevent.HTTPRawPath(r, r.Stage); raw != rr.Path {
+		old, _ := json.Marshal(rr.Path)
+		repl, _ := json.Marshal(raw)
+		doc = bytes.Replace(doc, append([]byte(`"path":`), old...), append([]byte(`"path":`), repl...), 1)
 	}
 	return append([]byte(`{"version":"1.0",`), doc[1:]...), nil
 }
