@@ -170,6 +170,9 @@ func compileLambdaAuthorizer(a *apimodel.HTTPAuthorizer, fns map[string]*apimode
 	default:
 		return nil, fmt.Errorf("authorizer %s: AuthorizerPayloadFormatVersion must be 1.0 or 2.0, not %q", a.Name, a.PayloadFormatVersion)
 	}
+	if a.ResultTTLSeconds < 0 || a.ResultTTLSeconds > apimodel.MaxResultTTL {
+		return nil, fmt.Errorf("authorizer %s: AuthorizerResultTtlInSeconds %d is outside 0..%d", a.Name, a.ResultTTLSeconds, apimodel.MaxResultTTL)
+	}
 	for _, s := range a.IdentitySource {
 		src, err := parseIdentitySource(s)
 		if err != nil {

@@ -48,6 +48,7 @@ func petsAPI() *apimodel.HTTPAPI {
 			{RouteKey: "GET /perroute/{id}", Integration: "node", AuthorizationType: "CUSTOM", Authorizer: "perRoute"},
 			{RouteKey: "GET /other/{id}", Integration: "node", AuthorizationType: "CUSTOM", Authorizer: "perRoute"},
 			{RouteKey: "GET /policy/{id}", Integration: "py", AuthorizationType: "CUSTOM", Authorizer: "policy"},
+			{RouteKey: "GET /policy2/{id}", Integration: "node", AuthorizationType: "CUSTOM", Authorizer: "policy2"},
 			{RouteKey: "ANY /open/{proxy+}", Integration: "node"},
 			{RouteKey: "GET /v1/{proxy+}", Integration: "py"},
 		},
@@ -60,6 +61,8 @@ func petsAPI() *apimodel.HTTPAPI {
 				IdentitySource: []string{"$request.header.Authorization"}, ResultTTLSeconds: 300},
 			"perRoute": {Name: "perRoute", Type: "REQUEST", Function: "RouteAuth", PayloadFormatVersion: "2.0", EnableSimpleResponses: true,
 				IdentitySource: []string{"$request.header.Authorization", "$context.routeKey"}, ResultTTLSeconds: 300},
+			"policy2": {Name: "policy2", Type: "REQUEST", Function: "PyAuth2", PayloadFormatVersion: "2.0",
+				IdentitySource: []string{"$request.header.Authorization"}, ResultTTLSeconds: 300},
 			"policy": {Name: "policy", Type: "REQUEST", Function: "PyAuth", PayloadFormatVersion: "1.0",
 				IdentitySource: []string{"$request.header.Authorization"}, ResultTTLSeconds: 300},
 		},
@@ -95,6 +98,7 @@ func newFixture(t testing.TB, model *apimodel.HTTPAPI, with ...func(*Options)) *
 		"RouteAuth": mk("RouteAuth", "nodejs20.x", "node", "authorizer.handler"),
 		"Backend":   mk("Backend", "nodejs20.x", "node", "backend.handler"),
 		"PyAuth":    mk("PyAuth", "python3.12", "python", "authorizer.handler"),
+		"PyAuth2":   mk("PyAuth2", "python3.12", "python", "authorizer_v2.handler"),
 		"PyBackend": mk("PyBackend", "python3.12", "python", "backend.handler"),
 	}
 	opts := Options{Invoker: rt, Functions: fns, Cache: cache}
@@ -274,6 +278,29 @@ func TestLambdaAuthorizerV1Policy_Python(t *testing.T) {
 	}
 	if r := f.do(t, "GET", "/policy/3", "Authorization: deny-me"); r.Status != 403 {
 		t.Errorf("explicit deny: got %d %s", r.Status, r.Body)
+	}
+}
+
+// A payload 2.0 authorizer without simple responses answers an IAM policy
+// evaluated against routeArn; its context reaches the 2.0 event with JSON
+// types, and a stage-wide policy serves every route while cached.
+func TestLambdaAuthorizerV2Policy_Python(t *testing.T) {
+	f := newFixture(t, petsAPI())
+	for _, p := range []string{"/policy2/1", "/policy2/2"} {
+		r := f.do(t, "GET", p, "Authorization: allow-v2")
+		if r.Status != 200 {
+			t.Fatalf("%s: got %d %s", p, r.Status, r.Body)
+		}
+		got := event(t, r)["requestContext"].(map[string]any)["authorizer"]
+		if diff := cmp.Diff(map[string]any{"lambda": map[string]any{"user": "carol", "level": float64(2)}}, got); diff != "" {
+			t.Errorf("authorizer (-want +got):\n%s", diff)
+		}
+	}
+	if n := f.calls_(t, "PyAuth2", "allow-v2"); n != 1 {
+		t.Errorf("authorizer ran %d times, want 1", n)
+	}
+	if r := f.do(t, "GET", "/policy2/1", "Authorization: deny-v2"); r.Status != 403 || string(r.Body) != `{"message":"Forbidden"}` {
+		t.Errorf("deny: got %d %s", r.Status, r.Body)
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 func FuzzHandle_FailsClosed(f *testing.F) {
 	model := petsAPI()
 	fns := map[string]*apimodel.Function{}
-	for _, id := range []string{"Auth", "RouteAuth", "Backend", "PyAuth", "PyBackend"} {
+	for _, id := range []string{"Auth", "RouteAuth", "Backend", "PyAuth", "PyAuth2", "PyBackend"} {
 		fns[id] = &apimodel.Function{LogicalID: id, Runtime: "nodejs20.x", Handler: "x.handler"}
 	}
 	api, err := Compile(model, Options{Functions: fns})
