@@ -209,16 +209,17 @@ func appendV2RequestFields(b []byte, r *reqctx.Request, c HTTPContext, allMember
 		b = append(b, ']')
 	}
 	b = appendKey(b, "headers")
-	b = appendJoined(b, len(hs), func(i int) (string, bool) {
-		if asciiEqualFold(hs[i].Name, "Cookie") {
-			return "", false
-		}
-		return strings.ToLower(hs[i].Name), true
-	}, func(i int) string { return hs[i].Value })
+	b = appendJoined(b, len(hs), func(i int) bool { return asciiEqualFold(hs[i].Name, "Cookie") },
+		func(i, j int) bool { return asciiEqualFold(hs[i].Name, hs[j].Name) },
+		func(b []byte, i int) []byte { return appendLowerString(b, hs[i].Name) },
+		func(i int) string { return hs[i].Value })
 	if len(r.Query) > 0 || allMembers {
+		q := r.Query
 		b = appendKey(b, "queryStringParameters")
-		b = appendJoined(b, len(r.Query), func(i int) (string, bool) { return r.Query[i].Name, true },
-			func(i int) string { return r.Query[i].Value })
+		b = appendJoined(b, len(q), func(int) bool { return false },
+			func(i, j int) bool { return q[i].Name == q[j].Name },
+			func(b []byte, i int) []byte { return appendString(b, q[i].Name) },
+			func(i int) string { return q[i].Value })
 	}
 	return b
 }
@@ -240,36 +241,60 @@ func Cookies(hs []reqctx.Header) []string {
 	return out
 }
 
-// appendJoined writes an object whose repeated names (after name(i)) hold
-// their values joined with commas, in first-appearance order.
-func appendJoined(b []byte, n int, name func(int) (string, bool), value func(int) string) []byte {
+// appendJoined writes an object whose members with the same name (under
+// same) hold their values joined with commas, in first-appearance order.
+// Grouping is quadratic in the member count, which is small, and
+// allocates only for a name that repeats.
+func appendJoined(b []byte, n int, skip func(int) bool, same func(i, j int) bool,
+	name func(b []byte, i int) []byte, value func(int) string) []byte {
 	b = append(b, '{')
-	names := make([]string, 0, n)
-	values := make([][]string, 0, n)
+next:
 	for i := 0; i < n; i++ {
-		k, ok := name(i)
-		if !ok {
+		if skip(i) {
 			continue
 		}
-		j := -1
-		for x, have := range names {
-			if have == k {
-				j = x
-				break
+		for j := 0; j < i; j++ {
+			if !skip(j) && same(i, j) {
+				continue next
 			}
 		}
-		if j < 0 {
-			names = append(names, k)
-			values = append(values, []string{value(i)})
-			continue
+		if n := len(b); b[n-1] != '{' {
+			b = append(b, ',')
 		}
-		values[j] = append(values[j], value(i))
-	}
-	for i, k := range names {
-		b = appendNameKey(b, k)
-		b = appendString(b, strings.Join(values[i], ","))
+		b = name(b, i)
+		b = append(b, ':')
+		v, repeated := value(i), false
+		for j := i + 1; j < n; j++ {
+			if !skip(j) && same(i, j) {
+				if !repeated {
+					v, repeated = strings.Clone(v), true
+				}
+				v += "," + value(j)
+			}
+		}
+		b = appendString(b, v)
 	}
 	return append(b, '}')
+}
+
+// appendLowerString writes s lower-cased (ASCII) as a JSON string. A
+// header name that is an RFC 9110 token needs no escaping and is written
+// byte by byte; anything else goes through appendString.
+func appendLowerString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if !isTokenChar(s[i]) {
+			return appendString(b, strings.ToLower(s))
+		}
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return append(b, '"')
 }
 
 func appendV2Context(b []byte, r *reqctx.Request, c HTTPContext, a *HTTPAuthorizer) []byte {

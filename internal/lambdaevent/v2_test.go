@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -390,6 +391,55 @@ func FuzzParseSimpleAuthorizerResponse(f *testing.F) {
 		resp, err := ParseSimpleAuthorizerResponse(payload)
 		if err == nil && resp.IsAuthorized && !bytes.Contains(payload, []byte("true")) {
 			t.Fatalf("authorized without a true in %q", payload)
+		}
+	})
+}
+
+func BenchmarkHTTPRequest(b *testing.B) {
+	r := httpRequest()
+	a := lambdaContext()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := HTTPRequest(r, httpContext, a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkHTTPAuthorizerEventV2(b *testing.B) {
+	r := httpRequest()
+	ids := []string{"user1", "123"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := HTTPAuthorizerEventV2(r, httpContext, "arn:aws:execute-api:us-east-2:123456789012:r3pmxmplak/$default/POST/my/path", ids); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// FuzzHTTPRequest: whatever a client puts in header names and values,
+// query and body, the 2.0 event is valid JSON that aws-lambda-go decodes,
+// with every header name lower case.
+func FuzzHTTPRequest(f *testing.F) {
+	f.Add("X-A", "v", "a=1&a=2", []byte("body"), "text/plain")
+	f.Add("Cookie", "a=b; c=d", "", []byte{0xff}, "image/png")
+	f.Fuzz(func(t *testing.T, name, value, query string, body []byte, ct string) {
+		r := bare()
+		r.RawQuery, r.Query = query, reqctx.ParseQuery(query)
+		r.Headers = []reqctx.Header{{Name: name, Value: value}, {Name: "Content-Type", Value: ct}, {Name: name, Value: value}}
+		r.Body = body
+		doc, err := HTTPRequest(r, httpContext, lambdaContext())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal(doc, &ev); err != nil {
+			t.Fatalf("%v: %s", err, doc)
+		}
+		for k := range ev.Headers {
+			if k != strings.ToLower(k) && !strings.ContainsRune(k, '\ufffd') {
+				t.Fatalf("header name %q not lower case", k)
+			}
 		}
 	})
 }
