@@ -51,10 +51,12 @@ func petsAPI() *apimodel.HTTPAPI {
 			{RouteKey: "GET /policy2/{id}", Integration: "node", AuthorizationType: "CUSTOM", Authorizer: "policy2"},
 			{RouteKey: "ANY /open/{proxy+}", Integration: "node"},
 			{RouteKey: "GET /v1/{proxy+}", Integration: "py"},
+			{RouteKey: "GET /slow/sleep", Integration: "slow"},
 		},
 		Integrations: map[string]*apimodel.HTTPIntegration{
 			"node": {ID: "node", Type: apimodel.HTTPIntegrationLambda, Function: "Backend", PayloadFormatVersion: "2.0"},
 			"py":   {ID: "py", Type: apimodel.HTTPIntegrationLambda, Function: "PyBackend", PayloadFormatVersion: "1.0"},
+			"slow": {ID: "slow", Type: apimodel.HTTPIntegrationLambda, Function: "Backend", PayloadFormatVersion: "2.0", TimeoutMillis: 200},
 		},
 		Authorizers: map[string]*apimodel.HTTPAuthorizer{
 			"simple": {Name: "simple", Type: "REQUEST", Function: "Auth", PayloadFormatVersion: "2.0", EnableSimpleResponses: true,
@@ -334,6 +336,18 @@ func TestPayloadV2Response(t *testing.T) {
 	r = f.do(t, "GET", "/open/bare")
 	if r.Status != 200 || string(r.Body) != `{"hello":"world","n":1}` || cmp.Diff([]string{"application/json"}, header(r, "content-type")) != "" {
 		t.Errorf("JSON without statusCode: got %d %v %s", r.Status, r.Headers, r.Body)
+	}
+}
+
+// An integration that runs past its TimeoutInMillis is answered 503
+// {"message":"Service Unavailable"} (anomalyco/sst#2232: the gateway gives
+// up while the function still runs). The function sleeps 3 s against a
+// 200 ms timeout.
+func TestIntegrationTimeout_503(t *testing.T) {
+	f := newFixture(t, petsAPI())
+	r := f.do(t, "GET", "/slow/sleep")
+	if r.Status != 503 || string(r.Body) != `{"message":"Service Unavailable"}` {
+		t.Errorf("got %d %s", r.Status, r.Body)
 	}
 }
 

@@ -56,6 +56,10 @@ type Options struct {
 	DomainName string
 }
 
+// DefaultIntegrationTimeout is an HTTP API integration's timeout when
+// TimeoutInMillis is not set.
+const DefaultIntegrationTimeout = 30 * time.Second
+
 // API is one compiled HTTP API. It is immutable and safe for concurrent
 // use.
 type API struct {
@@ -284,11 +288,16 @@ func (a *API) v1Context(r *reqctx.Request) lambdaevent.Context {
 
 func (a *API) integrate(ctx context.Context, r *reqctx.Request, m Match, auth *lambdaevent.HTTPAuthorizer) (Response, error) {
 	in := a.integrations[m.Route.Integration]
-	if in.TimeoutMillis > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(in.TimeoutMillis)*time.Millisecond)
-		defer cancel()
+	// The integration timeout: TimeoutInMillis, 30 s when unset (the HTTP
+	// API maximum, awsdocs/amazon-api-gateway-developer-guide#74). Running
+	// past it is 503 {"message":"Service Unavailable"} while the function
+	// may still run (anomalyco/sst#2232).
+	timeout := time.Duration(in.TimeoutMillis) * time.Millisecond
+	if timeout <= 0 {
+		timeout = DefaultIntegrationTimeout
 	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	switch in.Type {
 	case apimodel.HTTPIntegrationHTTP:
 		if a.opts.Upstream == nil {
@@ -309,7 +318,7 @@ func (a *API) integrate(ctx context.Context, r *reqctx.Request, m Match, auth *l
 		}
 		resp, err := a.opts.Upstream.Forward(ctx, method, url, r)
 		if err != nil {
-			return Response{}, &Error{Status: 503, Message: "Service Unavailable", Cause: err}
+			return Response{}, serviceUnavailable(err)
 		}
 		return resp, nil
 	}
@@ -330,6 +339,9 @@ func (a *API) integrate(ctx context.Context, r *reqctx.Request, m Match, auth *l
 	}
 	res, err := a.opts.Invoker.Invoke(ctx, fn, event)
 	if err != nil {
+		if ctx.Err() != nil {
+			return Response{}, serviceUnavailable(err)
+		}
 		return Response{}, internalError(err)
 	}
 	if res.FunctionError != "" {

@@ -38,6 +38,10 @@ func internalError(cause error) *Error {
 	return &Error{Status: 500, Message: "Internal Server Error", Cause: cause}
 }
 
+func serviceUnavailable(cause error) *Error {
+	return &Error{Status: 503, Message: "Service Unavailable", Cause: cause}
+}
+
 // Response is what the client receives.
 type Response struct {
 	Status  int
