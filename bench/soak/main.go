@@ -49,13 +49,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "soak: backend:", err)
 		os.Exit(2)
 	}
-	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.Header.Get("X-Principal")
-		if strings.HasPrefix(p, "d") {
-			leaked.Add(1)
-		}
-		io.WriteString(w, p)
-	}))
+	go func() {
+		_ = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p := r.Header.Get("X-Principal")
+			if strings.HasPrefix(p, "d") {
+				leaked.Add(1)
+			}
+			_, _ = io.WriteString(w, p)
+		}))
+	}()
 
 	var total, ok200, ok403, wrong, transport atomic.Int64
 	var mu sync.Mutex

@@ -129,7 +129,9 @@ func (c *common) applySAMConfig() error {
 	}
 	if len(c.overrides) == 0 {
 		for _, o := range sc.ParameterOverrides {
-			c.overrides.Set(o)
+			if err := c.overrides.Set(o); err != nil {
+				return fmt.Errorf("%s: parameter_overrides: %w", path, err)
+			}
 		}
 	}
 	if c.region == "" {

@@ -29,6 +29,7 @@ package admin
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -204,7 +205,7 @@ func (s *Server) checkSignature(r *http.Request) *refusal {
 	}
 	if _, err := v.Verify(req); err != nil {
 		errType, msg := "InvalidSignatureException", err.Error()
-		if se, ok := err.(*sigv4.Error); ok {
+		if se := (*sigv4.Error)(nil); errors.As(err, &se) {
 			msg = se.Message
 			switch se.Kind {
 			case sigv4.MissingToken:

@@ -86,7 +86,7 @@ func superviseWorker(path string, argv []string) int {
 	// ps and /proc/<pid>/comm would say "exe" (the file executed was
 	// /proc/self/exe); 15 bytes at most.
 	name := []byte("portcullis-sup\x00")
-	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_NAME, uintptr(unsafe.Pointer(&name[0])), 0)
+	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_NAME, uintptr(unsafe.Pointer(&name[0])), 0) //nolint:gosec // prctl takes the name's address; the array outlives the call
 	syscall.CloseOnExec(controlFD)
 	control := os.NewFile(controlFD, "control")
 	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
@@ -101,7 +101,7 @@ func superviseWorker(path string, argv []string) int {
 	if len(argv) == 0 {
 		argv = []string{path}
 	}
-	worker, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{
+	worker, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{ //nolint:gosec // the worker command is the gateway's own runtime spec, passed by the gateway that started this supervisor
 		Env:   env,
 		Files: []uintptr{0, 1, 2},
 		// If the supervisor itself is killed, the worker goes with it.

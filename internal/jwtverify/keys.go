@@ -392,7 +392,7 @@ func capped(c *http.Client, timeout time.Duration) (*http.Client, *http.Transpor
 		return &http.Client{Timeout: timeout, Transport: capTransport{t}}, t
 	}
 	out := *c
-	var rt http.RoundTripper = http.DefaultTransport
+	rt := http.RoundTripper(http.DefaultTransport)
 	if c.Transport != nil {
 		rt = c.Transport
 	}

@@ -30,8 +30,6 @@ func deref(n *yaml.Node) *yaml.Node { return yamlnode.Deref(n) }
 
 func isNull(n *yaml.Node) bool { return yamlnode.IsNull(n) }
 
-func describe(n *yaml.Node) string { return yamlnode.Describe(n) }
-
 func kindName(n *yaml.Node) string { return yamlnode.KindName(n) }
 
 func join(path, key string) string {

@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"errors"
 	"github.com/portcullis-gateway/portcullis/internal/vtl"
 	"go.yaml.in/yaml/v3"
 )
@@ -19,7 +20,7 @@ func (b *builder) checkTemplates(n *yaml.Node, path string) {
 			continue
 		}
 		if _, err := vtl.Parse(v.Value, TemplateBase(k, v)); err != nil {
-			if e, ok := err.(*vtl.Error); ok {
+			if e := (*vtl.Error)(nil); errors.As(err, &e) {
 				d := b.diag(v, join(path, k.Value), "mapping template: %s", e.Msg)
 				d.Pos.Line, d.Pos.Col = e.Pos.Line, e.Pos.Col
 				b.errs = append(b.errs, d)

@@ -32,6 +32,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/netip"
@@ -771,7 +772,7 @@ func (l *loader) parse(file string, data []byte) (*yaml.Node, error) {
 	parsed, err := yamlnode.Parse(data)
 	if err != nil {
 		pe := &parseError{file: l.display(file), msg: err.Error()}
-		if se, ok := err.(*yamlnode.SyntaxError); ok {
+		if se := (*yamlnode.SyntaxError)(nil); errors.As(err, &se) {
 			pe.line, pe.col, pe.msg = se.Line, se.Col, se.Msg
 			if se.Msg == "the document is empty" {
 				pe.msg = "empty document"

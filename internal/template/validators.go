@@ -1,6 +1,7 @@
 package template
 
 import (
+	"errors"
 	"regexp"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
@@ -141,7 +142,7 @@ func (r reporter) checkTemplates(m *yaml.Node, key string) {
 			continue
 		}
 		if _, err := vtl.Parse(v.Value, openapi.TemplateBase(kv[0], v)); err != nil {
-			if e, ok := err.(*vtl.Error); ok {
+			if e := (*vtl.Error)(nil); errors.As(err, &e) {
 				d := r.diag(v, key+"."+kv[0].Value, "mapping template: "+e.Msg)
 				d.Pos.Line, d.Pos.Col = e.Pos.Line, e.Pos.Col
 				r.l.errs = append(r.l.errs, d)

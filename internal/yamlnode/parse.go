@@ -2,6 +2,7 @@ package yamlnode
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -44,7 +45,10 @@ func Parse(data []byte) (*yaml.Node, error) {
 	// Aliases are expanded by every reader of the tree: a tiny document of
 	// nested aliases stands for billions of nodes (yamllimit).
 	if err := yamllimit.Check(&n); err != nil {
-		le := err.(*yamllimit.Error)
+		var le *yamllimit.Error
+		if !errors.As(err, &le) {
+			return nil, &SyntaxError{Msg: err.Error()}
+		}
 		return nil, &SyntaxError{Line: le.Line, Col: le.Col, Msg: le.Error()}
 	}
 	if n.Kind == 0 || n.Kind == yaml.DocumentNode && len(n.Content) == 0 {
