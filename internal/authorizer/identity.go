@@ -2,6 +2,7 @@ package authorizer
 
 import (
 	"fmt"
+	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"strconv"
 	"strings"
 
@@ -14,20 +15,20 @@ type identitySource struct {
 	reqctx.Expr
 }
 
-// parseIdentitySources parses API Gateway's comma-separated identitySource.
+// parseIdentitySources reads API Gateway's comma-separated identitySource
+// with the model's grammar (apimodel.ParseIdentitySources, the one home of
+// what an identity source may be) and compiles each into the request
+// expression that resolves it (reqctx.Expr, the one resolver).
 func parseIdentitySources(s string) ([]identitySource, error) {
-	var out []identitySource
-	for _, part := range strings.Split(s, ",") {
-		e := strings.TrimSpace(part)
-		if e == "" {
-			continue
-		}
-		x, err := reqctx.ParseExpr(e, false)
+	srcs, err := apimodel.ParseIdentitySources(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]identitySource, 0, len(srcs))
+	for _, src := range srcs {
+		x, err := reqctx.ParseExpr(src.Expr, false)
 		if err != nil {
 			return nil, fmt.Errorf("identity source %w", err)
-		}
-		if x.Kind == reqctx.ExprPath {
-			return nil, fmt.Errorf("identity source %q: want method.request.header.X, method.request.querystring.X, stageVariables.X or context.X", e)
 		}
 		out = append(out, identitySource{x})
 	}
