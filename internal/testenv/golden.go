@@ -38,6 +38,9 @@ func RenderModel(m *apimodel.Model, err error, replace ...string) string {
 			if f.CodeDir != "" {
 				fmt.Fprintf(&b, "  code-dir %s\n", clean(f.CodeDir))
 			}
+			for _, d := range f.LayerDirs {
+				fmt.Fprintf(&b, "  layer-dir %s\n", clean(d))
+			}
 			if f.InlineCode != "" {
 				fmt.Fprintf(&b, "  inline-code %q\n", f.InlineCode)
 			}
@@ -122,6 +125,9 @@ func renderAPI(b *strings.Builder, api *apimodel.API) {
 			renderMethod(b, verb, r.Methods[verb])
 		}
 	}
+	for _, name := range sortedKeys(api.Models) {
+		fmt.Fprintf(b, "  model %s %s %s\n", name, api.Models[name].ContentType, api.Models[name].Schema)
+	}
 	for _, typ := range sortedKeys(api.GatewayResponses) {
 		g := api.GatewayResponses[typ]
 		fmt.Fprintf(b, "  gateway-response %s status=%d%s%s\n", typ, g.StatusCode, kv(g.ResponseParameters, " params="), kv(g.ResponseTemplates, " templates="))
@@ -160,6 +166,12 @@ func renderMethod(b *strings.Builder, verb string, me *apimodel.Method) {
 		fmt.Fprintf(b, " params={%s}", strings.Join(ps, ","))
 	}
 	b.WriteString("\n")
+	if v := me.RequestValidator; v != nil {
+		fmt.Fprintf(b, "      validator %s body=%t parameters=%t\n", v.Name, v.ValidateBody, v.ValidateParameters)
+	}
+	if len(me.RequestModels) > 0 {
+		fmt.Fprintf(b, "      request-models%s\n", kv(me.RequestModels, " "))
+	}
 	in := me.Integration
 	if in == nil {
 		b.WriteString("      integration <nil>\n")
@@ -180,6 +192,12 @@ func renderMethod(b *strings.Builder, verb string, me *apimodel.Method) {
 	}
 	if in.Credentials != "" {
 		fmt.Fprintf(b, " credentials=%s", in.Credentials)
+	}
+	if in.PassthroughBehavior != "" {
+		fmt.Fprintf(b, " passthrough=%s", in.PassthroughBehavior)
+	}
+	if in.ContentHandling != "" {
+		fmt.Fprintf(b, " content-handling=%s", in.ContentHandling)
 	}
 	b.WriteString("\n")
 	if len(in.RequestParameters) > 0 {
