@@ -11,24 +11,8 @@ import (
 // extended request id (x-amz-apigw-id) from one random read and one
 // allocation.
 func NewIDs() (requestID, extendedID string) {
-	var b [25]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36 + 12 + 1]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:36], b[10:16])
-	base64.StdEncoding.Encode(out[36:48], b[16:25])
-	out[48] = '='
-	all := string(out[:])
-	return all[:36], all[36:]
+	requestID, extendedID, _ = newRequestIDs(time.Time{})
+	return requestID, extendedID
 }
 
 // newRequestIDs returns NewIDs and an X-Amzn-Trace-Id value
