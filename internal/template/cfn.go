@@ -140,6 +140,7 @@ func (l *loader) build() {
 			}
 		}
 	}
+	l.cfnDomains()
 	for _, r := range l.active() {
 		if !handledType(r.Type) {
 			l.ignore(get(r.Node, "Type"), r.ID, "Type", "%s is not emulated", r.Type)
@@ -156,7 +157,8 @@ func handledType(t string) bool {
 		"AWS::ApiGateway::RestApi", "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method",
 		"AWS::ApiGateway::Authorizer", "AWS::ApiGateway::GatewayResponse", "AWS::ApiGateway::Deployment",
 		"AWS::ApiGateway::Stage", "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey",
-		"AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Model":
+		"AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Model",
+		"AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping":
 		return true
 	}
 	return false

@@ -624,6 +624,12 @@ func (l *loader) renderRef(id string) (string, string) {
 		return sprintf("arn:%s:iam::%s:policy/%s", l.partition(), l.opts.AccountID, name), ""
 	case "AWS::Cognito::UserPool":
 		return l.userPoolID(id), ""
+	case "AWS::ApiGateway::DomainName":
+		// Ref of a DomainName is the domain name itself.
+		if n := l.rawStr(id, "DomainName"); n != "" {
+			return n, ""
+		}
+		return id, ""
 	case "AWS::Cognito::UserPoolClient":
 		return apimodel.DeriveID("client:"+id, 26), ""
 	case "AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api":

@@ -1,0 +1,121 @@
+package template
+
+import (
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+)
+
+var (
+	cfnDomainSpec = propSpec{
+		handled: []string{"DomainName"},
+		inert: []string{"CertificateArn", "RegionalCertificateArn", "EndpointConfiguration", "SecurityPolicy", "Tags",
+			"OwnershipVerificationCertificateArn", "RoutingMode"},
+		deny: map[string]string{
+			"MutualTlsAuthentication": "not supported: mutual TLS client authentication is not emulated, and serving without it would admit clients API Gateway rejects",
+		},
+	}
+	cfnBasePathMappingSpec = propSpec{handled: []string{"DomainName", "RestApiId", "Stage", "BasePath"}, inert: []string{"Id"}}
+)
+
+// cfnDomains reads AWS::ApiGateway::DomainName and
+// AWS::ApiGateway::BasePathMapping into the model's custom domains, after
+// the APIs and stages they map to. A mapping whose DomainName is not a
+// DomainName of the template (a domain created outside the stack) still
+// serves, on a domain of that name.
+func (l *loader) cfnDomains() {
+	byID := map[string]*apimodel.Domain{}
+	for _, r := range l.active() {
+		if r.Type != "AWS::ApiGateway::DomainName" {
+			continue
+		}
+		rep := reporter{l: l, id: r.ID, pfx: "Properties"}
+		rep.check(r.Props, cfnDomainSpec)
+		// A missing name is apimodel.Validate's to report.
+		name, _ := rep.str(r.Props, "DomainName")
+		d := &apimodel.Domain{Name: name, LogicalID: r.ID, Pos: l.pos(r.Node)}
+		byID[r.ID] = d
+		l.model.Domains = append(l.model.Domains, d)
+	}
+	for _, r := range l.active() {
+		if r.Type != "AWS::ApiGateway::BasePathMapping" {
+			continue
+		}
+		rep := reporter{l: l, id: r.ID, pfx: "Properties"}
+		p := r.Props
+		rep.check(p, cfnBasePathMappingSpec)
+		s := l.apiOf(p, rep)
+		dn := get(p, "DomainName")
+		if dn == nil {
+			rep.errorf(r.Node, "DomainName", "DomainName is required")
+			continue
+		}
+		if s == nil || isErr(dn) {
+			continue
+		}
+		var d *apimodel.Domain
+		if sym, ok := l.sym[dn]; ok {
+			d = byID[sym.LogicalID]
+		}
+		name, _ := rep.str(p, "DomainName")
+		for _, c := range l.model.Domains {
+			if d == nil && strings.EqualFold(c.Name, name) {
+				d = c
+			}
+		}
+		if d == nil {
+			if name == "" {
+				continue // reported by str
+			}
+			d = &apimodel.Domain{Name: name, LogicalID: r.ID, Pos: l.pos(dn)}
+			l.model.Domains = append(l.model.Domains, d)
+		}
+		stage, _ := rep.str(p, "Stage")
+		base, _ := rep.str(p, "BasePath")
+		d.Mappings = append(d.Mappings, &apimodel.BasePathMapping{BasePath: apimodel.NormalizeBasePath(base),
+			API: s.api.LogicalID, Stage: stage, LogicalID: r.ID, Pos: l.pos(r.Node)})
+	}
+}
+
+// samDomain reads a SAM API's Domain property: SAM creates a DomainName
+// and one BasePathMapping per BasePath entry (none: the root) mapped to the
+// API's stage (samtranslator/model/api/api_generator.py,
+// _construct_api_domain). A SAM BasePath keeps only its letters and digits
+// unless NormalizeBasePath is false, as SAM's translator does.
+func (l *loader) samDomain(r *resource, d *yaml.Node, stage string, rep reporter) {
+	name, ok := rep.str(d, "DomainName")
+	if !ok {
+		if !failed(d, "DomainName") {
+			rep.errorf(d, "DomainName", "Custom Domains only works if both DomainName and CertificateArn are provided.")
+		}
+		return
+	}
+	dom := &apimodel.Domain{Name: name, LogicalID: r.ID, Pos: l.pos(d)}
+	normalize := true
+	if b, ok := rep.boolean(d, "NormalizeBasePath"); ok {
+		normalize = b
+	}
+	paths := rep.strList(d, "BasePath", true)
+	if get(d, "BasePath") == nil {
+		paths = []string{""}
+	}
+	at := get(d, "BasePath")
+	if at == nil {
+		at = d
+	}
+	for _, p := range paths {
+		if normalize {
+			p = strings.Map(func(c rune) rune {
+				if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+					return c
+				}
+				return -1
+			}, p)
+		}
+		dom.Mappings = append(dom.Mappings, &apimodel.BasePathMapping{BasePath: apimodel.NormalizeBasePath(p),
+			API: r.ID, Stage: stage, LogicalID: r.ID, Pos: l.pos(at)})
+	}
+	l.model.Domains = append(l.model.Domains, dom)
+}
