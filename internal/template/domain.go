@@ -18,21 +18,49 @@ var (
 		},
 	}
 	cfnBasePathMappingSpec = propSpec{handled: []string{"DomainName", "RestApiId", "Stage", "BasePath"}, inert: []string{"Id"}}
+	cfnDomainV2Spec        = propSpec{
+		handled: []string{"DomainName"},
+		inert:   []string{"DomainNameConfigurations", "Tags", "RoutingMode"},
+		deny: map[string]string{
+			"MutualTlsAuthentication": "not supported: mutual TLS client authentication is not emulated, and serving without it would admit clients API Gateway rejects",
+		},
+	}
+	cfnAPIMappingSpec = propSpec{handled: []string{"DomainName", "ApiId", "Stage", "ApiMappingKey"}}
+)
+
+// mappingKeys are the property names of a domain resource's mapping type:
+// AWS::ApiGateway::BasePathMapping, or AWS::ApiGatewayV2::ApiMapping,
+// which also maps REST APIs (the only way to a multi-level base path).
+type mappingKeys struct {
+	spec                 propSpec
+	api, stage, basePath string
+}
+
+var (
+	basePathMappingKeys = mappingKeys{cfnBasePathMappingSpec, "RestApiId", "Stage", "BasePath"}
+	apiMappingKeys      = mappingKeys{cfnAPIMappingSpec, "ApiId", "Stage", "ApiMappingKey"}
 )
 
 // cfnDomains reads AWS::ApiGateway::DomainName and
-// AWS::ApiGateway::BasePathMapping into the model's custom domains, after
+// AWS::ApiGateway::BasePathMapping (and their v2 forms
+// AWS::ApiGatewayV2::DomainName and ApiMapping, when the mapping names a
+// REST API) into the model's custom domains, after
 // the APIs and stages they map to. A mapping whose DomainName is not a
 // DomainName of the template (a domain created outside the stack) still
 // serves, on a domain of that name.
 func (l *loader) cfnDomains() {
 	byID := map[string]*apimodel.Domain{}
 	for _, r := range l.active() {
-		if r.Type != "AWS::ApiGateway::DomainName" {
+		spec := cfnDomainSpec
+		switch r.Type {
+		case "AWS::ApiGateway::DomainName":
+		case "AWS::ApiGatewayV2::DomainName":
+			spec = cfnDomainV2Spec
+		default:
 			continue
 		}
 		rep := reporter{l: l, id: r.ID, pfx: "Properties"}
-		rep.check(r.Props, cfnDomainSpec)
+		rep.check(r.Props, spec)
 		// A missing name is apimodel.Validate's to report.
 		name, _ := rep.str(r.Props, "DomainName")
 		d := &apimodel.Domain{Name: name, LogicalID: r.ID, Pos: l.pos(r.Node)}
@@ -40,13 +68,24 @@ func (l *loader) cfnDomains() {
 		l.model.Domains = append(l.model.Domains, d)
 	}
 	for _, r := range l.active() {
-		if r.Type != "AWS::ApiGateway::BasePathMapping" {
+		keys := basePathMappingKeys
+		switch r.Type {
+		case "AWS::ApiGateway::BasePathMapping":
+		case "AWS::ApiGatewayV2::ApiMapping":
+			keys = apiMappingKeys
+			if sym, ok := l.sym[get(r.Props, "ApiId")]; ok {
+				if t := l.typeOf(sym.LogicalID); t == "AWS::Serverless::HttpApi" || t == "AWS::ApiGatewayV2::Api" {
+					l.ignore(get(r.Node, "Type"), r.ID, "Type", "API mapping of an HTTP API: HTTP APIs (API Gateway v2) are not served")
+					continue
+				}
+			}
+		default:
 			continue
 		}
 		rep := reporter{l: l, id: r.ID, pfx: "Properties"}
 		p := r.Props
-		rep.check(p, cfnBasePathMappingSpec)
-		s := l.apiOf(p, rep)
+		rep.check(p, keys.spec)
+		s := l.apiOfKey(p, rep, keys.api)
 		dn := get(p, "DomainName")
 		if dn == nil {
 			rep.errorf(r.Node, "DomainName", "DomainName is required")
@@ -72,8 +111,8 @@ func (l *loader) cfnDomains() {
 			d = &apimodel.Domain{Name: name, LogicalID: r.ID, Pos: l.pos(dn)}
 			l.model.Domains = append(l.model.Domains, d)
 		}
-		stage, _ := rep.str(p, "Stage")
-		base, _ := rep.str(p, "BasePath")
+		stage, _ := rep.str(p, keys.stage)
+		base, _ := rep.str(p, keys.basePath)
 		d.Mappings = append(d.Mappings, &apimodel.BasePathMapping{BasePath: apimodel.NormalizeBasePath(base),
 			API: s.api.LogicalID, Stage: stage, LogicalID: r.ID, Pos: l.pos(r.Node)})
 	}

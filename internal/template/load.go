@@ -624,7 +624,7 @@ func (l *loader) renderRef(id string) (string, string) {
 		return sprintf("arn:%s:iam::%s:policy/%s", l.partition(), l.opts.AccountID, name), ""
 	case "AWS::Cognito::UserPool":
 		return l.userPoolID(id), ""
-	case "AWS::ApiGateway::DomainName":
+	case "AWS::ApiGateway::DomainName", "AWS::ApiGatewayV2::DomainName":
 		// Ref of a DomainName is the domain name itself.
 		if n := l.rawStr(id, "DomainName"); n != "" {
 			return n, ""
