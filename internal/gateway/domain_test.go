@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 )
 
 // domainModel is testModel with a custom domain: "users" and the
@@ -81,4 +83,36 @@ func BenchmarkHandler_Mock_CustomDomain(b *testing.B) {
 			b.Fatal(ctx.Response.StatusCode())
 		}
 	}
+}
+
+// FuzzDomainMatch: for any request path the edge accepts, the mapping cuts
+// the decoded and the encoded spelling at the same segment (the rest has
+// as many segments in both), and what remains is a path ("/..."), so the
+// router, the method ARN and the event can never disagree about the path
+// below a base path.
+func FuzzDomainMatch(f *testing.F) {
+	for _, s := range []string{"/users/43", "/v1/users/a%20b", "/users", "/any/prod/x", "/v1/users%2Fx/y", "/", "/usersx"} {
+		f.Add(s)
+	}
+	g, err := New(domainModel(), Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	d := (*g.domains.Load())[0]
+	f.Fuzz(func(t *testing.T, wire string) {
+		decoded, encoded, _, err := reqctx.CanonicalPath(wire)
+		if err != nil {
+			return
+		}
+		_, dec, enc, ok := d.match(decoded, encoded)
+		if !ok {
+			return
+		}
+		if !strings.HasPrefix(dec, "/") || !strings.HasPrefix(enc, "/") {
+			t.Fatalf("match(%q, %q) = %q, %q: not paths", decoded, encoded, dec, enc)
+		}
+		if strings.Count(dec, "/") != strings.Count(enc, "/") && dec != "/" {
+			t.Fatalf("match(%q, %q) = %q, %q: segments differ", decoded, encoded, dec, enc)
+		}
+	})
 }
