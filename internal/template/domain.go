@@ -26,6 +26,12 @@ var (
 		},
 	}
 	cfnAPIMappingSpec = propSpec{handled: []string{"DomainName", "ApiId", "Stage", "ApiMappingKey"}}
+	// samDomainSpec is SAM's DomainConfiguration; MutualTlsAuthentication
+	// is refused before it is read.
+	samDomainSpec = propSpec{
+		handled: []string{"DomainName", "BasePath", "NormalizeBasePath", "MutualTlsAuthentication"},
+		inert:   []string{"CertificateArn", "EndpointConfiguration", "Route53", "SecurityPolicy", "OwnershipVerificationCertificateArn", "Policy", "AccessAssociation"},
+	}
 )
 
 // mappingKeys are the property names of a domain resource's mapping type:
@@ -124,6 +130,7 @@ func (l *loader) cfnDomains() {
 // _construct_api_domain). A SAM BasePath keeps only its letters and digits
 // unless NormalizeBasePath is false, as SAM's translator does.
 func (l *loader) samDomain(r *resource, d *yaml.Node, stage string, rep reporter) {
+	rep.check(d, samDomainSpec)
 	name, ok := rep.str(d, "DomainName")
 	if !ok {
 		if !failed(d, "DomainName") {
