@@ -116,3 +116,40 @@ func FuzzDomainMatch(f *testing.F) {
 		}
 	})
 }
+
+// TestReload_SwapsDomainMappings: a reload swaps a domain's base paths
+// with the APIs they point at; a reload that changes how many domains
+// there are is refused (each has its own listener) and the old ones keep
+// serving.
+func TestReload_SwapsDomainMappings(t *testing.T) {
+	g, err := New(domainModel(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(path string) int {
+		var ctx fasthttp.RequestCtx
+		ctx.Request.Header.SetMethod("OPTIONS")
+		ctx.Request.SetRequestURI(path)
+		g.DomainServer(0).Handler(&ctx)
+		return ctx.Response.StatusCode()
+	}
+	if s := status("/users/43"); s != 200 {
+		t.Fatalf("before reload: %d", s)
+	}
+	m := domainModel()
+	m.Domains[0].Mappings[0].BasePath = "people"
+	if err := g.Reload(m, nil); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := status("/users/43"), status("/people/43"); a != 403 || b != 200 {
+		t.Fatalf("after reload: /users %d (want 403), /people %d (want 200)", a, b)
+	}
+	m = domainModel()
+	m.Domains = append(m.Domains, &apimodel.Domain{Name: "b.example.com"})
+	if err := g.Reload(m, nil); err == nil || !strings.Contains(err.Error(), "custom domains") {
+		t.Fatalf("Reload with another domain = %v, want a refusal", err)
+	}
+	if s := status("/people/43"); s != 200 {
+		t.Fatalf("after the refused reload: %d", s)
+	}
+}
