@@ -96,12 +96,12 @@ func TestValidate_EachRuleBrokenOnce(t *testing.T) {
 			`t.yaml:65:5: M5: base path x: domain api.example.com maps this base path twice (also at t.yaml:61:5)`,
 		}},
 		{"domain_declared_twice_and_nameless", func(m *Model) {
-			m.Domains = []*Domain{{Name: "api.example.com", LogicalID: "D1", Pos: Pos{File: "t.yaml", Line: 60, Col: 5}},
-				{Name: "API.example.com", LogicalID: "D2", Pos: Pos{File: "t.yaml", Line: 70, Col: 5}},
-				{LogicalID: "D3", Pos: Pos{File: "t.yaml", Line: 80, Col: 5}}}
+			m.Domains = []*Domain{{Name: "api.example.com", LogicalID: "DomA", Pos: Pos{File: "t.yaml", Line: 60, Col: 5}},
+				{Name: "API.example.com", LogicalID: "DomB", Pos: Pos{File: "t.yaml", Line: 70, Col: 5}},
+				{LogicalID: "DomC", Pos: Pos{File: "t.yaml", Line: 80, Col: 5}}}
 		}, []string{
-			`t.yaml:70:5: D2: domain API.example.com: the domain name is declared twice (also by D1 at t.yaml:60:5)`,
-			`t.yaml:80:5: D3: domain: a custom domain needs a DomainName`,
+			`t.yaml:70:5: DomB: domain API.example.com: the domain name is declared twice (also by DomA at t.yaml:60:5)`,
+			`t.yaml:80:5: DomC: domain: a custom domain needs a DomainName`,
 		}},
 		{"unknown_gateway_response_type", func(m *Model) {
 			m.APIs[0].GatewayResponses["NOPE"] = &GatewayResponse{Type: "NOPE", Pos: Pos{File: "t.yaml", Line: 31, Col: 5}}

@@ -142,7 +142,11 @@ func (l *loader) build() {
 	}
 	l.cfnDomains()
 	for _, r := range l.active() {
-		if !handledType(r.Type) {
+		switch {
+		case l.handled(r):
+		case isDomainType(r.Type):
+			l.ignore(get(r.Node, "Type"), r.ID, "Type", "%s is not emulated: it maps no REST API of this template", r.Type)
+		default:
 			l.ignore(get(r.Node, "Type"), r.ID, "Type", "%s is not emulated", r.Type)
 		}
 	}

@@ -57,6 +57,9 @@ var (
 func (l *loader) cfnDomains() {
 	byID := map[string]*apimodel.Domain{}
 	for _, r := range l.active() {
+		if !l.handled(r) {
+			continue
+		}
 		spec := cfnDomainSpec
 		switch r.Type {
 		case "AWS::ApiGateway::DomainName":
@@ -74,17 +77,14 @@ func (l *loader) cfnDomains() {
 		l.model.Domains = append(l.model.Domains, d)
 	}
 	for _, r := range l.active() {
+		if !l.handled(r) {
+			continue
+		}
 		keys := basePathMappingKeys
 		switch r.Type {
 		case "AWS::ApiGateway::BasePathMapping":
 		case "AWS::ApiGatewayV2::ApiMapping":
 			keys = apiMappingKeys
-			if sym, ok := l.sym[get(r.Props, "ApiId")]; ok {
-				if t := l.typeOf(sym.LogicalID); t == "AWS::Serverless::HttpApi" || t == "AWS::ApiGatewayV2::Api" {
-					l.ignore(get(r.Node, "Type"), r.ID, "Type", "API mapping of an HTTP API: HTTP APIs (API Gateway v2) are not served")
-					continue
-				}
-			}
 		default:
 			continue
 		}
@@ -164,4 +164,78 @@ func (l *loader) samDomain(r *resource, d *yaml.Node, stage string, rep reporter
 			API: r.ID, Stage: stage, LogicalID: r.ID, Pos: l.pos(at)})
 	}
 	l.model.Domains = append(l.model.Domains, dom)
+}
+
+func isDomainType(t string) bool {
+	switch t {
+	case "AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping", "AWS::ApiGatewayV2::DomainName", "AWS::ApiGatewayV2::ApiMapping":
+		return true
+	}
+	return false
+}
+
+// handled reports whether the loader reads r: an emulated type, and for a
+// custom domain resource, one that serves a REST API of this template.
+func (l *loader) handled(r *resource) bool {
+	if isDomainType(r.Type) {
+		return l.servedDomains[r.ID]
+	}
+	return handledType(r.Type)
+}
+
+// findServedDomains decides, before any property is evaluated, which custom
+// domain resources serve an API of this template: a mapping whose API
+// property refers (Ref, Fn::GetAtt) to a REST API of the template, and the
+// domain names such a mapping refers to or names literally. A domain for
+// an API deployed elsewhere (an API id given as a parameter) is then left
+// unread, like any resource Portcullis does not emulate, and the parameters
+// only it uses need no value.
+func (l *loader) findServedDomains() {
+	l.servedDomains = map[string]bool{}
+	refID := func(n *yaml.Node) string {
+		fn, arg, ok := intrinsicOf(n, false)
+		switch {
+		case !ok:
+			return ""
+		case fn == "Ref" && arg.Kind == yaml.ScalarNode:
+			return arg.Value
+		case fn == "Fn::GetAtt" && arg.Kind == yaml.ScalarNode:
+			id, _, _ := strings.Cut(arg.Value, ".")
+			return id
+		case fn == "Fn::GetAtt" && arg.Kind == yaml.SequenceNode && len(arg.Content) > 0:
+			return arg.Content[0].Value
+		}
+		return ""
+	}
+	literal := map[string]bool{}
+	for _, r := range l.resources {
+		key := ""
+		switch r.Type {
+		case "AWS::ApiGateway::BasePathMapping":
+			key = "RestApiId"
+		case "AWS::ApiGatewayV2::ApiMapping":
+			key = "ApiId"
+		default:
+			continue
+		}
+		switch l.typeOf(refID(get(r.RawProps, key))) {
+		case "AWS::ApiGateway::RestApi", "AWS::Serverless::Api":
+		default:
+			continue
+		}
+		l.servedDomains[r.ID] = true
+		dn := get(r.RawProps, "DomainName")
+		if id := refID(dn); id != "" {
+			l.servedDomains[id] = true
+		} else if dn != nil && dn.Kind == yaml.ScalarNode {
+			literal[strings.ToLower(dn.Value)] = true
+		}
+	}
+	for _, r := range l.resources {
+		if r.Type == "AWS::ApiGateway::DomainName" || r.Type == "AWS::ApiGatewayV2::DomainName" {
+			if dn := get(r.RawProps, "DomainName"); dn != nil && dn.Kind == yaml.ScalarNode && literal[strings.ToLower(dn.Value)] {
+				l.servedDomains[r.ID] = true
+			}
+		}
+	}
 }

@@ -96,6 +96,10 @@ type loader struct {
 	keys       map[string]*apimodel.APIKey
 	plans      map[string][]planBinding
 	globalsAPI *yaml.Node
+	// servedDomains are the custom domain resources (domain names and
+	// their mappings) that map a REST API of this template; the others
+	// belong to APIs deployed elsewhere and are not emulated.
+	servedDomains map[string]bool
 
 	errs, warns, ignored []apimodel.Diagnostic
 }
@@ -257,11 +261,12 @@ func (l *loader) load() {
 		}
 	}
 	l.findImplicitAPI()
+	l.findServedDomains()
 	for _, r := range l.resources {
 		if !r.Active {
 			continue
 		}
-		if !handledType(r.Type) {
+		if !l.handled(r) {
 			// Nothing reads the properties of a resource Portcullis does
 			// not emulate, so they are not evaluated: a parameter only such
 			// a resource uses (a table name, a bucket) needs no value.
