@@ -212,6 +212,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	c.register(fs)
 	host := fs.String("host", "127.0.0.1", "address to listen on")
 	port := fs.Int("port", 3000, "port of the first API; further APIs use the next ports")
+	domainPort := fs.Int("domain-port", 0, "port of the first custom domain (DomainName, SAM Domain); further domains use the next ports (default: after the APIs' ports)")
 	stage := fs.String("stage", "", "serve only this stage, mounted at /")
 	adminAddr := fs.String("admin-addr", "127.0.0.1:3001", `admin listener address ("-" disables it)`)
 	adminHosts := fs.String("admin-host", "", "comma-separated extra Host names the admin listener answers to (its own address and localhost always work)")
@@ -290,7 +291,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.New(ctx, server.Config{
-		DefinitionPath: path, Load: lo, Host: *host, Port: *port, Stage: *stage, AdminAddr: *adminAddr, AdminHosts: splitList(*adminHosts),
+		DefinitionPath: path, Load: lo, Host: *host, Port: *port, DomainPort: *domainPort, Stage: *stage, AdminAddr: *adminAddr, AdminHosts: splitList(*adminHosts),
 		EnvVarsFile: *envVars, MaxWorkers: *maxWorkers, TrustedProxies: prefixes, CacheURL: *cacheURL, ConfigFile: *configFile,
 		ServiceEndpoints: serviceEndpoints, BodyMemory: bodyBytes,
 		Logger: log, Banner: stdout, Decisions: *decisions,
@@ -349,6 +350,12 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		}
 		for _, line := range server.RouteTable(a) {
 			fmt.Fprintf(stdout, "    %s\n", line)
+		}
+	}
+	for _, d := range m.Domains {
+		fmt.Fprintf(stdout, "domain %s\n", d.Name)
+		for _, line := range server.DomainTable(d) {
+			fmt.Fprintf(stdout, "  %s\n", line)
 		}
 	}
 	warnings := server.Warnings(m)

@@ -56,6 +56,9 @@ func TestValidateExit0_IffServeStarts(t *testing.T) {
 		{"--stage naming no stage", []string{"-t", quickstart, "--stage", "nope"}, false,
 			`../../examples/quickstart/template.yaml:15:5: UsersApi: the API has no stage "nope" (--stage)`},
 		{"quickstart", []string{"-t", quickstart}, true, ""},
+		{"custom domain", []string{"-t", "testdata/validate-serve/domain.yaml"}, true, ""},
+		{"base path mapping to a stage the API lacks", []string{"-t", "testdata/validate-serve/domain-unknown-stage.yaml"}, false,
+			`testdata/validate-serve/domain-unknown-stage.yaml:10:5: Mapping: base path v1: the mapping names stage "staging", which API Api does not have`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,8 +163,10 @@ parameter_overrides = ["StageName=prod"]
 }
 
 // TestServe_IgnoredResources_LoggedAtWarn: what serve does not emulate (a
-// custom domain here) is named at WARN at start, as validate lists it, so
-// nothing the template holds is dropped silently.
+// queue here) is named at WARN at start, as validate lists it, so nothing
+// the template holds is dropped silently. A custom domain is no longer
+// ignored: validate lists it with its base path mappings, and serve opens
+// its listener and names it in the banner (docs/behaviour.md#DOMAIN-1).
 func TestServe_IgnoredResources_LoggedAtWarn(t *testing.T) {
 	dir := t.TempDir()
 	tmpl := filepath.Join(dir, "template.yaml")
@@ -176,6 +181,8 @@ Resources:
   Api:
     Type: AWS::Serverless::Api
     Properties: {StageName: prod, OpenApiVersion: 3.0.1}
+  Queue:
+    Type: AWS::SQS::Queue
   Fn:
     Type: AWS::Serverless::Function
     Properties:
@@ -188,17 +195,16 @@ Resources:
 		t.Fatal(err)
 	}
 	v := runCLI(t, "", "", "validate", "-t", tmpl)
-	if v.code != 0 || !strings.Contains(v.stdout, "ignored: "+tmpl+":4:11: Domain: Type: AWS::ApiGateway::DomainName is not emulated") {
+	if v.code != 0 || !strings.Contains(v.stdout, "ignored: "+tmpl+":13:11: Queue: Type: AWS::SQS::Queue is not emulated") ||
+		!strings.Contains(v.stdout, "domain api.example.com\n  /v1                  -> Api prod\n") || strings.Contains(v.stdout, "DomainName is not emulated") {
 		t.Fatalf("validate exit %d, stdout:\n%s\nstderr:\n%s", v.code, v.stdout, v.stderr)
 	}
 	g := startServe(t, "-t", tmpl, "--port", "0", "--admin-addr", "127.0.0.1:0", "--log-level", "warn")
 	g.stop()
-	for _, want := range []string{
-		`level=WARN msg="ignored: ` + tmpl + `:4:11: Domain: Type: AWS::ApiGateway::DomainName is not emulated"`,
-		`level=WARN msg="ignored: ` + tmpl + `:7:11: Mapping: Type: AWS::ApiGateway::BasePathMapping is not emulated"`,
-	} {
-		if !strings.Contains(g.stderr.String(), want) {
-			t.Errorf("serve log lacks %s:\n%s", want, g.stderr)
-		}
+	if want := `level=WARN msg="ignored: ` + tmpl + `:13:11: Queue: Type: AWS::SQS::Queue is not emulated"`; !strings.Contains(g.stderr.String(), want) {
+		t.Errorf("serve log lacks %s:\n%s", want, g.stderr)
+	}
+	if strings.Contains(g.stderr.String(), "BasePathMapping is not emulated") || !strings.Contains(g.banner, "domain api.example.com http://127.0.0.1:") {
+		t.Errorf("banner:\n%s\nlog:\n%s", g.banner, g.stderr)
 	}
 }

@@ -52,6 +52,8 @@ type Model struct {
 	// Roles are the template's AWS::IAM::Role resources by logical id, kept
 	// for AWS_IAM identities that name a role.
 	Roles map[string]*Role
+	// Domains are the custom domain names with their base path mappings.
+	Domains []*Domain
 	// Ignored lists what the loader read but does not emulate, for validate.
 	Ignored []Diagnostic
 	// Warnings are problems that do not stop serving.

@@ -11,7 +11,8 @@ import (
 // Validate checks the rules API Gateway enforces when it deploys an API and
 // that hold whatever file format the API was written in: authorizers and
 // their identity sources, gateway response types, the resource tree, stage
-// names, method authorization and Lambda invocation URIs. It is the single
+// names, method authorization, Lambda invocation URIs and custom domains'
+// base path mappings. It is the single
 // home of these rules; loaders translate their format into a Model and call
 // Validate once at the end, and nothing downstream re-checks them.
 //
@@ -34,6 +35,7 @@ func validate(m *Model, refs bool) Errors {
 	for _, api := range m.APIs {
 		v.api(api, m)
 	}
+	v.domains(m)
 	if len(v.errs) == 0 {
 		return nil
 	}

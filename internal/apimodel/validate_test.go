@@ -75,6 +75,34 @@ func TestValidate_EachRuleBrokenOnce(t *testing.T) {
 			m.APIs[0].Authorizers["Tok"].Type = AuthorizerCognito
 			m.APIs[0].Resources[2].Methods["GET"].AuthorizationType = AuthCognito
 		}, []string{`t.yaml:10:5: Api: authorizer Tok: a COGNITO_USER_POOLS authorizer needs providerARNs`}},
+		// Custom domains (CreateBasePathMapping, CreateDomainName):
+		// docs/behaviour.md#DOMAIN-1.
+		{"domain_valid_mappings", func(m *Model) {
+			m.Domains = []*Domain{{Name: "api.example.com", LogicalID: "D", Pos: Pos{File: "t.yaml", Line: 60, Col: 5}, Mappings: []*BasePathMapping{
+				{BasePath: "", API: "Api", Stage: "prod"}, {BasePath: "v1/orders", API: "Api"}, {BasePath: "a$-_.+!*'()", API: "Api", Stage: "prod"}}}}
+		}, nil},
+		{"domain_mapping_unknown_stage_api_and_bad_path", func(m *Model) {
+			m.Domains = []*Domain{{Name: "api.example.com", LogicalID: "D", Pos: Pos{File: "t.yaml", Line: 60, Col: 5}, Mappings: []*BasePathMapping{
+				{BasePath: "x", API: "Api", Stage: "staging", LogicalID: "M1", Pos: Pos{File: "t.yaml", Line: 61, Col: 5}},
+				{BasePath: "y", API: "Other", Stage: "prod", LogicalID: "M2", Pos: Pos{File: "t.yaml", Line: 62, Col: 5}},
+				{BasePath: "a b", API: "Api", Stage: "prod", LogicalID: "M3", Pos: Pos{File: "t.yaml", Line: 63, Col: 5}},
+				{BasePath: "a//b", API: "Api", Stage: "prod", LogicalID: "M4", Pos: Pos{File: "t.yaml", Line: 64, Col: 5}},
+				{BasePath: "x", API: "Api", Stage: "prod", LogicalID: "M5", Pos: Pos{File: "t.yaml", Line: 65, Col: 5}}}}}
+		}, []string{
+			`t.yaml:61:5: M1: base path x: the mapping names stage "staging", which API Api does not have`,
+			`t.yaml:62:5: M2: base path y: the mapping names API "Other", which the model does not deploy`,
+			`t.yaml:63:5: M3: base path a b: a base path may only contain letters, numbers and $-_.+!*'(), with / between segments`,
+			`t.yaml:64:5: M4: base path a//b: a base path may only contain letters, numbers and $-_.+!*'(), with / between segments`,
+			`t.yaml:65:5: M5: base path x: domain api.example.com maps this base path twice (also at t.yaml:61:5)`,
+		}},
+		{"domain_declared_twice_and_nameless", func(m *Model) {
+			m.Domains = []*Domain{{Name: "api.example.com", LogicalID: "DomA", Pos: Pos{File: "t.yaml", Line: 60, Col: 5}},
+				{Name: "API.example.com", LogicalID: "DomB", Pos: Pos{File: "t.yaml", Line: 70, Col: 5}},
+				{LogicalID: "DomC", Pos: Pos{File: "t.yaml", Line: 80, Col: 5}}}
+		}, []string{
+			`t.yaml:70:5: DomB: domain API.example.com: the domain name is declared twice (also by DomA at t.yaml:60:5)`,
+			`t.yaml:80:5: DomC: domain: a custom domain needs a DomainName`,
+		}},
 		{"unknown_gateway_response_type", func(m *Model) {
 			m.APIs[0].GatewayResponses["NOPE"] = &GatewayResponse{Type: "NOPE", Pos: Pos{File: "t.yaml", Line: 31, Col: 5}}
 		}, []string{`t.yaml:31:5: Api: gateway response NOPE: unknown gateway response type "NOPE"`}},

@@ -82,6 +82,10 @@ type Gateway struct {
 	// apis is swapped whole on reload; the listener of API i serves
 	// apis.Load()[i].
 	apis atomic.Pointer[[]*compiledAPI]
+	// domains are the custom domains, each with its own listener; a
+	// domain's mappings point at APIs compiled with it, so a reload swaps
+	// each domain consistently with the APIs it serves.
+	domains atomic.Pointer[[]*compiledDomain]
 	// bodies bounds the memory of buffered request bodies.
 	bodies *bodyBudget
 }
@@ -103,7 +107,12 @@ func New(m *apimodel.Model, opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
+	domains, err := compileDomains(m, apis)
+	if err != nil {
+		return nil, err
+	}
 	g.apis.Store(&apis)
+	g.domains.Store(&domains)
 	return g, nil
 }
 
@@ -144,7 +153,15 @@ func (g *Gateway) Reload(m *apimodel.Model, comp Compiler) error {
 	if old := g.apis.Load(); old != nil && len(*old) != len(apis) {
 		return fmt.Errorf("the template now defines %d REST APIs instead of %d; restart to change ports", len(apis), len(*old))
 	}
+	domains, err := compileDomains(m, apis)
+	if err != nil {
+		return err
+	}
+	if old := g.domains.Load(); old != nil && len(*old) != len(domains) {
+		return fmt.Errorf("the template now defines %d custom domains instead of %d; restart to change ports", len(domains), len(*old))
+	}
 	g.apis.Store(&apis)
+	g.domains.Store(&domains)
 	return nil
 }
 
@@ -160,11 +177,23 @@ func (g *Gateway) APIs() []*apimodel.API {
 
 // Server returns the fasthttp server of API i.
 func (g *Gateway) Server(i int) *fasthttp.Server {
+	return g.server(func(ctx *fasthttp.RequestCtx) { g.serve(i, ctx) },
+		func(ctx *fasthttp.RequestCtx, err error) { g.serveError((*g.apis.Load())[i], ctx, err) })
+}
+
+// DomainServer returns the fasthttp server of custom domain j (in the
+// order of Domains).
+func (g *Gateway) DomainServer(j int) *fasthttp.Server {
+	return g.server(func(ctx *fasthttp.RequestCtx) {
+		d := (*g.domains.Load())[j]
+		g.serveOn(ctx, d.unmapped, d)
+	}, func(ctx *fasthttp.RequestCtx, err error) { g.serveError((*g.domains.Load())[j].unmapped, ctx, err) })
+}
+
+func (g *Gateway) server(h fasthttp.RequestHandler, eh func(*fasthttp.RequestCtx, error)) *fasthttp.Server {
 	return &fasthttp.Server{
-		Handler: func(ctx *fasthttp.RequestCtx) { g.serve(i, ctx) },
-		ErrorHandler: func(ctx *fasthttp.RequestCtx, err error) {
-			g.serveError(i, ctx, err)
-		},
+		Handler:                       h,
+		ErrorHandler:                  eh,
 		Name:                          "",
 		NoDefaultServerHeader:         true,
 		NoDefaultContentType:          true,
@@ -223,8 +252,7 @@ func (l fasthttpLogger) Printf(format string, args ...any) {
 
 // serveError answers requests fasthttp could not parse: an oversized body
 // is API Gateway's 413 REQUEST_TOO_LARGE; anything else a 400.
-func (g *Gateway) serveError(i int, ctx *fasthttp.RequestCtx, err error) {
-	c := (*g.apis.Load())[i]
+func (g *Gateway) serveError(c *compiledAPI, ctx *fasthttp.RequestCtx, err error) {
 	r, _ := g.edge.New(reqctx.Incoming{Time: g.now(), Target: "/"})
 	var ge *gwresponse.Error
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
@@ -239,7 +267,13 @@ func (g *Gateway) serveError(i int, ctx *fasthttp.RequestCtx, err error) {
 }
 
 func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
-	c := (*g.apis.Load())[i]
+	g.serveOn(ctx, (*g.apis.Load())[i], nil)
+}
+
+// serveOn serves one request to API c or, on a custom domain's listener,
+// to the API its base path maps to (c is then the domain's placeholder
+// until the mapping is found, and answers an unmapped path).
+func (g *Gateway) serveOn(ctx *fasthttp.RequestCtx, c *compiledAPI, d *compiledDomain) {
 	start := g.now()
 	r, reqErr := g.edge.New(incoming(ctx, start))
 	log := execLog{l: g.log, id: r.ID, logged: g.log.Enabled(context.Background(), slog.LevelInfo)}
@@ -280,7 +314,7 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 			pctx = decision.With(pctx, log.tr)
 		}
 		var mm *method
-		if mm, err = g.pipeline(pctx, c, r, &route); err == nil {
+		if c, mm, err = g.pipeline(pctx, c, d, r, &route); err == nil {
 			m, err = g.integrate(pctx, mm, r, log, &ctx.Response)
 		}
 	} else {
@@ -326,11 +360,15 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 // recycles that value once the handler returns, and a stage may hand its
 // context to work that outlives this request (a cache fill shared with
 // other requests). Each stage bounds its own work with timeouts.
-func (g *Gateway) pipeline(ctx context.Context, c *compiledAPI, r *reqctx.Request, route *string) (*method, error) {
+//
+// On a custom domain's listener (d non-nil) the base path mapping chooses
+// the API and stage first; the API the request reached is returned so that
+// its gateway responses answer it.
+func (g *Gateway) pipeline(ctx context.Context, c *compiledAPI, d *compiledDomain, r *reqctx.Request, route *string) (*compiledAPI, *method, error) {
 	// 0. Only a request the edge accepted is routed: an unknown verb must
 	// never reach an ANY method, whoever built the request.
 	if _, ok := reqctx.Verb(r.Method); !ok {
-		return nil, refusal(&reqctx.VerbError{Method: r.Method})
+		return c, nil, refusal(&reqctx.VerbError{Method: r.Method})
 	}
 	// 1. Stage: /{stage}/... unless one stage is mounted at "/". The path is
 	// made canonical first, once, and only its canonical spellings are read
@@ -340,21 +378,35 @@ func (g *Gateway) pipeline(ctx context.Context, c *compiledAPI, r *reqctx.Reques
 	// slash has no resource (docs/behaviour.md#ROUTE-1).
 	decoded, encoded, trailing, perr := reqctx.CanonicalPath(r.WirePath)
 	if perr != nil {
-		return nil, refusal(perr)
+		return c, nil, refusal(perr)
 	}
 	var st *stage
-	if g.opts.MountStage != "" {
+	if d != nil {
+		// 1a. Custom domain: the longest base path mapping that prefixes
+		// the path picks the API and stage; none is 403 Forbidden
+		// (docs/behaviour.md#DOMAIN-1).
+		mp, dec, enc, ok := d.match(decoded, encoded)
+		if !ok {
+			return c, nil, &gwresponse.Error{Type: gwresponse.Default4XX, Status: 403, Message: "Forbidden", ErrorType: "ForbiddenException",
+				Cause: fmt.Errorf("no base path mapping of %s matches %s", d.name, encoded)}
+		}
+		r.DomainPath = encoded
+		c, decoded, encoded, st = mp.api, dec, enc, mp.stage
+	}
+	switch {
+	case st != nil:
+	case g.opts.MountStage != "" && d == nil:
 		st = c.stages[g.opts.MountStage]
-	} else {
+	default:
 		name, _, hasRest := strings.Cut(decoded[1:], "/")
 		st = c.stages[name]
 		if st == nil {
-			return nil, &gwresponse.Error{Type: gwresponse.Default4XX, Status: 403, Message: "Forbidden", ErrorType: "ForbiddenException",
+			return c, nil, &gwresponse.Error{Type: gwresponse.Default4XX, Status: 403, Message: "Forbidden", ErrorType: "ForbiddenException",
 				Cause: fmt.Errorf("no stage %q", name)}
 		}
 		if !hasRest && !trailing {
 			r.Stage = st.name
-			return nil, gwresponse.Errorf(gwresponse.MissingAuthenticationToken, gwresponse.MissingAuthTokenMessage, "request to the stage without a trailing slash")
+			return c, nil, gwresponse.Errorf(gwresponse.MissingAuthenticationToken, gwresponse.MissingAuthTokenMessage, "request to the stage without a trailing slash")
 		}
 		// A stage name holds only letters, digits, '-' and '_', which are
 		// spelled the same decoded and encoded.
@@ -377,10 +429,10 @@ func (g *Gateway) pipeline(ctx context.Context, c *compiledAPI, r *reqctx.Reques
 		// With a non-SigV4 Authorization header, API Gateway answers with
 		// the header's SigV4 parse error instead (docs/behaviour.md#GWR-1).
 		if msg, ok := sigv4.IncompleteAuthorization(r); ok {
-			return nil, &gwresponse.Error{Type: gwresponse.MissingAuthenticationToken, Message: msg, ErrorType: "IncompleteSignatureException",
+			return c, nil, &gwresponse.Error{Type: gwresponse.MissingAuthenticationToken, Message: msg, ErrorType: "IncompleteSignatureException",
 				Cause: fmt.Errorf("no method %s on a resource matching %s", r.Method, r.Path)}
 		}
-		return nil, gwresponse.Errorf(gwresponse.MissingAuthenticationToken, gwresponse.MissingAuthTokenMessage,
+		return c, nil, gwresponse.Errorf(gwresponse.MissingAuthenticationToken, gwresponse.MissingAuthTokenMessage,
 			"no method %s on a resource matching %s", r.Method, r.Path)
 	}
 	m := c.methods[mm]
@@ -400,7 +452,7 @@ func (g *Gateway) pipeline(ctx context.Context, c *compiledAPI, r *reqctx.Reques
 	// The limits page: with authorization on a method, a method ARN over
 	// 1,600 bytes (long path parameter values) is answered 414.
 	if m.authorize != nil && len(r.MethodARN) > maxMethodARN {
-		return nil, &gwresponse.Error{Type: gwresponse.Default4XX, Status: 414, Message: "Request-URI Too Long",
+		return c, nil, &gwresponse.Error{Type: gwresponse.Default4XX, Status: 414, Message: "Request-URI Too Long",
 			Cause: fmt.Errorf("method ARN of %d bytes is over the %d-byte limit", len(r.MethodARN), maxMethodARN)}
 	}
 
@@ -416,7 +468,7 @@ func (g *Gateway) pipeline(ctx context.Context, c *compiledAPI, r *reqctx.Reques
 				if g.opts.Observer != nil {
 					g.opts.Observer.Throttled(c.api.LogicalID, st.name, m.label)
 				}
-				return nil, gwresponse.Errorf(gwresponse.Throttled, "Too Many Requests",
+				return c, nil, gwresponse.Errorf(gwresponse.Throttled, "Too Many Requests",
 					"stage %s method %s exceeded throttle limit. Limit: %.2f Burst: %d", st.name, m.label, rule.rate, rule.burst)
 			}
 		}
@@ -426,11 +478,11 @@ func (g *Gateway) pipeline(ctx context.Context, c *compiledAPI, r *reqctx.Reques
 	// authorizer, the combined policy decision and API keys.
 	if m.authorize != nil {
 		if err := m.authorize.Authorize(ctx, r); err != nil {
-			return nil, err
+			return c, nil, err
 		}
 	}
 
-	return m, nil
+	return c, m, nil
 }
 
 // integrate is step 5, the integration. An integration that can write
@@ -483,7 +535,7 @@ func (g *Gateway) Handle(ctx context.Context, api int, in reqctx.Incoming) integ
 	} else {
 		var route string
 		var m *method
-		if m, err = g.pipeline(ctx, c, r, &route); err == nil {
+		if c, m, err = g.pipeline(ctx, c, nil, r, &route); err == nil {
 			resp, err = g.integrate(ctx, m, r, log, nil)
 		}
 	}
@@ -681,7 +733,15 @@ func writeIntegrationResponse(ctx *fasthttp.RequestCtx, r *reqctx.Request, resp 
 // Serve serves API i on ln until ctx is done, then drains in-flight
 // requests.
 func (g *Gateway) Serve(ctx context.Context, i int, ln net.Listener) error {
-	srv := g.Server(i)
+	return serveUntil(ctx, g.Server(i), ln)
+}
+
+// ServeDomain serves custom domain j on ln, as Serve does for an API.
+func (g *Gateway) ServeDomain(ctx context.Context, j int, ln net.Listener) error {
+	return serveUntil(ctx, g.DomainServer(j), ln)
+}
+
+func serveUntil(ctx context.Context, srv *fasthttp.Server, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

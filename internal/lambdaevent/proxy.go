@@ -1,6 +1,7 @@
 package lambdaevent
 
 import (
+	"cmp"
 	"encoding/base64"
 	"slices"
 	"strconv"
@@ -104,7 +105,7 @@ func appendRequestFields(b []byte, r *reqctx.Request, c Context, authorizerEvent
 	b = appendKey(b, "resource")
 	b = appendString(b, r.ResourcePath)
 	b = appendKey(b, "path")
-	b = appendString(b, r.Path)
+	b = appendString(b, cmp.Or(r.DomainPath, r.Path))
 	b = appendKey(b, "httpMethod")
 	b = appendString(b, r.Method)
 	b = appendHeaders(b, reqctx.Forwarded(r.Headers), authorizerEvent)
@@ -357,6 +358,11 @@ func appendRequestContext(b []byte, r *reqctx.Request, c Context, withAuthorizer
 // canonical path the router matched, so that the path a function reads is
 // the one that was authorized.
 func appendContextPath(b []byte, r *reqctx.Request, stage string) []byte {
+	if r.DomainPath != "" {
+		// On a custom domain both are the path as received, base path
+		// included (docs/behaviour.md#DOMAIN-1).
+		return appendString(b, r.DomainPath)
+	}
 	if stage == "" {
 		return appendString(b, r.Path)
 	}

@@ -38,6 +38,11 @@ type Request struct {
 	Path string
 	// DecodedPath is Path decoded: what the router matched.
 	DecodedPath string
+	// DomainPath is, on a custom domain, the whole canonical path as
+	// received (base path, and the stage when the mapping names none,
+	// included), which API Gateway hands a Lambda proxy integration as
+	// path and requestContext.path; "" on the API's own endpoint.
+	DomainPath string
 	// RawQuery is the query string without '?'.
 	RawQuery string
 	// Query is RawQuery parsed once, in order.

@@ -37,6 +37,11 @@ type Config struct {
 	Port           int    // first API's port; default 3000; 0 picks free ports
 	// Stage mounts one stage at "/".
 	Stage string
+	// DomainPort is the port of the first custom domain, the others
+	// following; 0 means the port after the last API's (free ports when
+	// Port is 0). Each domain has a listener of its own because its base
+	// paths may map to several APIs, which listen on ports of their own.
+	DomainPort int
 	// AdminAddr is the admin listener; "" means 127.0.0.1:3001, "-" none.
 	AdminAddr string
 	// AdminHosts are further Host names the admin listener answers to
@@ -107,6 +112,8 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners []net.Listener
+	// domainLns are the custom domains' listeners, in Gateway.Domains order.
+	domainLns []net.Listener
 	adminLn   net.Listener
 }
 
@@ -315,6 +322,21 @@ func (s *Server) Listen() error {
 			port++
 		}
 	}
+	if s.cfg.DomainPort != 0 {
+		port = s.cfg.DomainPort
+	}
+	for _, d := range s.gw.Domains() {
+		addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(port))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("listen %s (custom domain %s): %w", addr, d.Name, err)
+		}
+		s.domainLns = append(s.domainLns, ln)
+		if port != 0 {
+			port++
+		}
+	}
 	if s.cfg.AdminAddr != "-" {
 		ln, err := net.Listen("tcp", s.cfg.AdminAddr)
 		if err != nil {
@@ -331,6 +353,10 @@ func (s *Server) closeListeners() {
 		ln.Close()
 	}
 	s.listeners = nil
+	for _, ln := range s.domainLns {
+		ln.Close()
+	}
+	s.domainLns = nil
 	if s.adminLn != nil {
 		s.adminLn.Close()
 	}
@@ -342,6 +368,18 @@ func (s *Server) Addrs() []string {
 	defer s.mu.Unlock()
 	out := make([]string, len(s.listeners))
 	for i, ln := range s.listeners {
+		out[i] = ln.Addr().String()
+	}
+	return out
+}
+
+// DomainAddrs returns the custom domains' listener addresses, in the
+// order of Gateway().Domains().
+func (s *Server) DomainAddrs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.domainLns))
+	for i, ln := range s.domainLns {
 		out[i] = ln.Addr().String()
 	}
 	return out
@@ -365,9 +403,12 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.writeBanner()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(s.listeners)+1)
+	errc := make(chan error, len(s.listeners)+len(s.domainLns)+1)
 	for i, ln := range s.listeners {
 		wg.Go(func() { errc <- s.gw.Serve(ctx, i, ln) })
+	}
+	for j, ln := range s.domainLns {
+		wg.Go(func() { errc <- s.gw.ServeDomain(ctx, j, ln) })
 	}
 	var adminSrv *http.Server
 	if s.adminLn != nil {
@@ -438,6 +479,12 @@ func (s *Server) writeBanner() {
 			fmt.Fprintf(w, "    %s\n", line)
 		}
 	}
+	for j, d := range s.gw.Domains() {
+		fmt.Fprintf(w, "domain %s http://%s\n", d.Name, s.domainLns[j].Addr())
+		for _, line := range DomainTable(d) {
+			fmt.Fprintf(w, "  %s\n", line)
+		}
+	}
 	if s.adminLn != nil {
 		fmt.Fprintf(w, "admin http://%s\n", s.adminLn.Addr())
 		if s.ring != nil {
@@ -492,6 +539,20 @@ func RouteTable(a *apimodel.API) []string {
 	out := make([]string, len(rows))
 	for i, r := range rows {
 		out[i] = strings.TrimRight(fmt.Sprintf("%-7s %-28s %-28s %s", r.verb, r.path, r.auth, r.integ), " ")
+	}
+	return out
+}
+
+// DomainTable lists a custom domain's base path mappings as
+// "/basePath  -> API stage", the (none) mapping as "/".
+func DomainTable(d *apimodel.Domain) []string {
+	out := make([]string, 0, len(d.Mappings))
+	for _, bp := range d.Mappings {
+		stage := bp.Stage
+		if stage == "" {
+			stage = "(stage from the path)"
+		}
+		out = append(out, fmt.Sprintf("%-20s -> %s %s", "/"+bp.BasePath, bp.API, stage))
 	}
 	return out
 }

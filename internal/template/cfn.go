@@ -140,8 +140,13 @@ func (l *loader) build() {
 			}
 		}
 	}
+	l.cfnDomains()
 	for _, r := range l.active() {
-		if !handledType(r.Type) {
+		switch {
+		case l.handled(r):
+		case isDomainType(r.Type):
+			l.ignore(get(r.Node, "Type"), r.ID, "Type", "%s is not emulated: it maps no REST API of this template", r.Type)
+		default:
 			l.ignore(get(r.Node, "Type"), r.ID, "Type", "%s is not emulated", r.Type)
 		}
 	}
@@ -156,7 +161,9 @@ func handledType(t string) bool {
 		"AWS::ApiGateway::RestApi", "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method",
 		"AWS::ApiGateway::Authorizer", "AWS::ApiGateway::GatewayResponse", "AWS::ApiGateway::Deployment",
 		"AWS::ApiGateway::Stage", "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey",
-		"AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Model":
+		"AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Model",
+		"AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping",
+		"AWS::ApiGatewayV2::DomainName", "AWS::ApiGatewayV2::ApiMapping":
 		return true
 	}
 	return false
@@ -634,9 +641,14 @@ func (l *loader) buildOpenAPI(body *yaml.Node, file string, r *resource, path, s
 
 // apiOf resolves RestApiId.
 func (l *loader) apiOf(p *yaml.Node, rep reporter) *apiState {
-	n := get(p, "RestApiId")
+	return l.apiOfKey(p, rep, "RestApiId")
+}
+
+// apiOfKey is apiOf for the REST API named by property key.
+func (l *loader) apiOfKey(p *yaml.Node, rep reporter, key string) *apiState {
+	n := get(p, key)
 	if n == nil {
-		rep.errorf(nil, "RestApiId", "RestApiId is required")
+		rep.errorf(nil, key, key+" is required")
 		return nil
 	}
 	if isErr(n) {
@@ -656,7 +668,7 @@ func (l *loader) apiOf(p *yaml.Node, rep reporter) *apiState {
 			}
 		}
 	}
-	rep.errorf(n, "RestApiId", "does not refer to a REST API of this template")
+	rep.errorf(n, key, "does not refer to a REST API of this template")
 	return nil
 }
 

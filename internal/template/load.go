@@ -96,6 +96,10 @@ type loader struct {
 	keys       map[string]*apimodel.APIKey
 	plans      map[string][]planBinding
 	globalsAPI *yaml.Node
+	// servedDomains are the custom domain resources (domain names and
+	// their mappings) that map a REST API of this template; the others
+	// belong to APIs deployed elsewhere and are not emulated.
+	servedDomains map[string]bool
 
 	errs, warns, ignored []apimodel.Diagnostic
 }
@@ -257,11 +261,12 @@ func (l *loader) load() {
 		}
 	}
 	l.findImplicitAPI()
+	l.findServedDomains()
 	for _, r := range l.resources {
 		if !r.Active {
 			continue
 		}
-		if !handledType(r.Type) {
+		if !l.handled(r) {
 			// Nothing reads the properties of a resource Portcullis does
 			// not emulate, so they are not evaluated: a parameter only such
 			// a resource uses (a table name, a bucket) needs no value.
@@ -624,6 +629,12 @@ func (l *loader) renderRef(id string) (string, string) {
 		return sprintf("arn:%s:iam::%s:policy/%s", l.partition(), l.opts.AccountID, name), ""
 	case "AWS::Cognito::UserPool":
 		return l.userPoolID(id), ""
+	case "AWS::ApiGateway::DomainName", "AWS::ApiGatewayV2::DomainName":
+		// Ref of a DomainName is the domain name itself.
+		if n := l.rawStr(id, "DomainName"); n != "" {
+			return n, ""
+		}
+		return id, ""
 	case "AWS::Cognito::UserPoolClient":
 		return apimodel.DeriveID("client:"+id, 26), ""
 	case "AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api":

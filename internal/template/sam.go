@@ -330,13 +330,6 @@ func (l *loader) newSamAPI(r *resource, implicit bool) *samAPI {
 	if !implicit {
 		rep.check(p, samAPISpec)
 	}
-	if d := rep.mapping(p, "Domain"); d != nil {
-		if mtls := get(d, "MutualTlsAuthentication"); mtls != nil {
-			// Mutual TLS rejects clients without a trusted certificate;
-			// serving without it would let them in.
-			rep.errorf(mtls, "Domain.MutualTlsAuthentication", "not supported: mutual TLS client authentication is not emulated, and serving without it would admit clients API Gateway rejects")
-		}
-	}
 	if s, ok := rep.str(p, "StageName"); ok {
 		a.stage = s
 	} else {
@@ -344,6 +337,15 @@ func (l *loader) newSamAPI(r *resource, implicit bool) *samAPI {
 			rep.errorf(r.Node, "StageName", "Missing required property 'StageName'.")
 		}
 		a.stage = "Prod"
+	}
+	if d := rep.mapping(p, "Domain"); d != nil {
+		if mtls := get(d, "MutualTlsAuthentication"); mtls != nil {
+			// Mutual TLS rejects clients without a trusted certificate;
+			// serving without it would let them in.
+			rep.errorf(mtls, "Domain.MutualTlsAuthentication", "not supported: mutual TLS client authentication is not emulated, and serving without it would admit clients API Gateway rejects")
+		} else {
+			l.samDomain(r, d, a.stage, rep.at("Domain"))
+		}
 	}
 	a.merge, _ = rep.boolean(p, "MergeDefinitions")
 	body, uri := get(p, "DefinitionBody"), get(p, "DefinitionUri")

@@ -58,6 +58,12 @@ func RenderModel(m *apimodel.Model, err error, replace ...string) string {
 				fmt.Fprintf(&b, "  managed-policy %s\n", p)
 			}
 		}
+		for _, d := range m.Domains {
+			fmt.Fprintf(&b, "domain %s (%s) at %d:%d\n", d.Name, d.LogicalID, d.Pos.Line, d.Pos.Col)
+			for _, bp := range d.Mappings {
+				fmt.Fprintf(&b, "  base-path %q -> %s stage=%q (%s) at %d:%d\n", bp.BasePath, bp.API, bp.Stage, bp.LogicalID, bp.Pos.Line, bp.Pos.Col)
+			}
+		}
 		for _, d := range m.Warnings {
 			fmt.Fprintf(&b, "warning %s\n", clean(d.String()))
 		}
