@@ -237,7 +237,9 @@ func (l *loader) findImplicitAPI() {
 		for _, ev := range pairs(get(r.RawProps, "Events")) {
 			if t := get(ev[1], "Type"); t != nil && t.Value == "Api" && get(get(ev[1], "Properties"), "RestApiId") == nil {
 				l.implicitAPI = true
-				return
+			}
+			if t := get(ev[1], "Type"); t != nil && t.Value == "HttpApi" && get(get(ev[1], "Properties"), "ApiId") == nil {
+				l.implicitHTTPAPI = true
 			}
 		}
 	}
@@ -441,7 +443,7 @@ func (l *loader) samEvents(r *resource, apis map[string]*samAPI) {
 		case "Api":
 			l.apiEvent(r, name, ev, erep, apis)
 		case "HttpApi":
-			l.ignore(kv[0], r.ID, erep.pfx, "HttpApi event: HTTP APIs (API Gateway v2) are not served")
+			// Read by samHTTPAPIs, once every HttpApi is known.
 		case "":
 			erep.errorf(ev, "Type", "an event needs a Type")
 		default:
