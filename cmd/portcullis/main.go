@@ -351,6 +351,15 @@ func validate(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "    %s\n", line)
 		}
 	}
+	for _, a := range m.HTTPAPIs {
+		fmt.Fprintf(stdout, "HTTP API %s (id %s)\n", a.LogicalID, a.ID)
+		for _, st := range a.Stages {
+			fmt.Fprintf(stdout, "  stage %s\n", st.Name)
+		}
+		for _, line := range server.HTTPRouteTable(a) {
+			fmt.Fprintf(stdout, "    %s\n", line)
+		}
+	}
 	warnings := server.Warnings(m)
 	for _, w := range fnWarnings {
 		warnings = append(warnings, w.String())

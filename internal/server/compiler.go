@@ -287,7 +287,7 @@ func compileModel(m *apimodel.Model, comp gateway.Compiler, mountStage, file str
 			errs = append(errs, apimodel.Diagnostic{Pos: pos, LogicalID: api.LogicalID, Path: path, Message: err.Error()})
 		}
 	}
-	if served := servedModel(m); len(served.APIs) == 0 {
+	if served := servedModel(m); len(served.APIs) == 0 && len(m.HTTPAPIs) == 0 {
 		return apimodel.Errors{{Pos: apimodel.Pos{File: file, Line: 1, Col: 1}, Message: nothingToServe(m)}}
 	}
 	upstream := integration.NewUpstream()
@@ -415,6 +415,18 @@ func functionProblems(m *apimodel.Model, o function.CheckOptions) (warns []apimo
 				if in := me.Integration; in != nil && in.Type == apimodel.IntegrationAWSProxy {
 					used[in.Function] = true
 				}
+			}
+		}
+	}
+	for _, a := range m.HTTPAPIs {
+		for _, az := range a.Authorizers {
+			if az.Function != "" {
+				used[az.Function] = true
+			}
+		}
+		for _, in := range a.Integrations {
+			if in.Function != "" {
+				used[in.Function] = true
 			}
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/function"
 	"github.com/portcullis-gateway/portcullis/internal/gateway"
+	"github.com/portcullis-gateway/portcullis/internal/httpapi"
 	"github.com/portcullis-gateway/portcullis/internal/telemetry"
 	"github.com/portcullis-gateway/portcullis/internal/throttle"
 )
@@ -87,6 +88,8 @@ type Server struct {
 	log     *slog.Logger
 	model   *apimodel.Model
 	gw      *gateway.Gateway
+	// httpAPIs are the model's HTTP APIs, served after the REST APIs.
+	httpAPIs []*httpapi.API
 	local   *function.Local
 	cache   authcache.Cache
 	limiter gateway.Limiter
@@ -201,6 +204,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err == nil {
 		s.gw, err = gateway.New(served, opts)
 	}
+	if err == nil {
+		s.httpAPIs, err = s.compileHTTPAPIs(served, s.invoker)
+	}
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -303,7 +309,8 @@ func (s *Server) Listen() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	port := s.cfg.Port
-	for range s.gw.APIs() {
+	// REST APIs first, then HTTP APIs, each on the next port.
+	for range len(s.gw.APIs()) + len(s.httpAPIs) {
 		addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(port))
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -366,7 +373,12 @@ func (s *Server) Run(ctx context.Context) error {
 	s.writeBanner()
 	var wg sync.WaitGroup
 	errc := make(chan error, len(s.listeners)+1)
+	rest := len(s.gw.APIs())
 	for i, ln := range s.listeners {
+		if i >= rest {
+			wg.Go(func() { errc <- serveHTTPAPI(ctx, s.httpAPIs[i-rest], ln) })
+			continue
+		}
 		wg.Go(func() { errc <- s.gw.Serve(ctx, i, ln) })
 	}
 	var adminSrv *http.Server
@@ -435,6 +447,24 @@ func (s *Server) writeBanner() {
 			fmt.Fprintf(w, "  stage %-10s %s\n", st.Name, base)
 		}
 		for _, line := range RouteTable(a) {
+			fmt.Fprintf(w, "    %s\n", line)
+		}
+	}
+	rest := len(s.gw.APIs())
+	for i, a := range s.model.HTTPAPIs {
+		if rest+i >= len(s.listeners) {
+			break
+		}
+		addr := s.listeners[rest+i].Addr().String()
+		fmt.Fprintf(w, "HTTP API %s (id %s, %s, account %s)\n", a.LogicalID, a.ID, a.Region, a.AccountID)
+		for _, st := range a.Stages {
+			base := "http://" + addr + "/" + st.Name
+			if st.Name == apimodel.DefaultStage {
+				base = "http://" + addr
+			}
+			fmt.Fprintf(w, "  stage %-10s %s\n", st.Name, base)
+		}
+		for _, line := range HTTPRouteTable(a) {
 			fmt.Fprintf(w, "    %s\n", line)
 		}
 	}
@@ -515,4 +545,19 @@ func checkDebug(m *apimodel.Model, cfg Config) error {
 		}
 	}
 	return fmt.Errorf("--debug-function %s: the definition has no such function", cfg.DebugFunction)
+}
+
+// serveHTTPAPI serves one HTTP API on ln until ctx is done, then drains.
+func serveHTTPAPI(ctx context.Context, a *httpapi.API, ln net.Listener) error {
+	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	}
 }
