@@ -32,7 +32,7 @@ func (h httpIdentities) Identity(key string) (lambdaevent.IAMAuthorization, bool
 }
 
 var (
-	_ sigv4.KeyStore         = httpIdentities(nil)
+	_ sigv4.KeyStore        = httpIdentities(nil)
 	_ httpapi.IAMIdentities = httpIdentities(nil)
 )
 

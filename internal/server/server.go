@@ -84,22 +84,22 @@ type Config struct {
 
 // Server is a running gateway with its runtime and listeners.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	model   *apimodel.Model
-	gw      *gateway.Gateway
+	cfg   Config
+	log   *slog.Logger
+	model *apimodel.Model
+	gw    *gateway.Gateway
 	// httpAPIs are the model's HTTP APIs, served after the REST APIs.
 	httpAPIs []*httpapi.API
-	local   *function.Local
-	cache   authcache.Cache
-	limiter gateway.Limiter
-	admin   *admin.Server
-	invoker *dispatch
-	metrics *telemetry.Metrics
-	authz   *authorization
-	ring    *decision.Ring
-	mocks   *authorizer.Mocks
-	env     function.EnvOverrides
+	local    *function.Local
+	cache    authcache.Cache
+	limiter  gateway.Limiter
+	admin    *admin.Server
+	invoker  *dispatch
+	metrics  *telemetry.Metrics
+	authz    *authorization
+	ring     *decision.Ring
+	mocks    *authorizer.Mocks
+	env      function.EnvOverrides
 	// services signs and sends AWS service integration requests.
 	services *awsservice.Client
 	// retired runtimes of replaced models, closed with the server.
