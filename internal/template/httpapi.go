@@ -84,10 +84,15 @@ func (l *loader) samHTTPAPIs() {
 				}
 			}
 			if apis[apiID] == nil {
-				a := l.newHTTPAPI(apiID, kv[0])
+				// SAM builds the implicit API from Globals.HttpApi alone
+				// (its Auth, CORS and stage apply to it as to any HttpApi).
+				props := mapNode(kv[0].Line, kv[0].Column)
+				if g := l.globalsHTTPAPI; g != nil && g.Kind == yaml.MappingNode {
+					props = g
+				}
+				a, d := l.samHTTPAPI(&resource{ID: apiID, Type: "AWS::Serverless::HttpApi", Node: kv[0], Props: props})
 				a.Name = l.opts.StackName
-				a.Stages = []*apimodel.HTTPStage{{Name: apimodel.DefaultStage, Pos: l.pos(kv[0])}}
-				apis[apiID], defs[apiID] = a, &httpAPIDefaults{}
+				apis[apiID], defs[apiID] = a, d
 				order = append(order, apiID)
 			}
 			l.httpAPIEvent(r, kv[0].Value, kv[1], rep, apis[apiID], defs[apiID])

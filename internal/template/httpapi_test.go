@@ -156,3 +156,42 @@ func writeTemplate(t *testing.T, body string) string {
 	}
 	return p
 }
+
+// Globals.HttpApi applies to the implicit ServerlessHttpApi as to any
+// HttpApi ("Template anatomy: Globals", HttpApi): dropping its Auth would
+// serve the routes open.
+func TestLoad_GlobalsHttpApiGuardsTheImplicitAPI(t *testing.T) {
+	p := writeTemplate(t, `Transform: AWS::Serverless-2016-10-31
+Globals:
+  HttpApi:
+    CorsConfiguration: true
+    Auth:
+      DefaultAuthorizer: Jwt
+      Authorizers:
+        Jwt:
+          JwtConfiguration: {issuer: "https://issuer.example.com", audience: [a]}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      InlineCode: x
+      Events:
+        E: {Type: HttpApi, Properties: {Path: /a, Method: GET}}
+`)
+	m, err := Load(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.HTTPAPIs) != 1 {
+		t.Fatalf("%d HTTP APIs", len(m.HTTPAPIs))
+	}
+	a := m.HTTPAPIs[0]
+	if r := a.Routes[0]; r.AuthorizationType != "JWT" || r.Authorizer != "Jwt" {
+		t.Errorf("route %+v: want the global DefaultAuthorizer", r)
+	}
+	if a.CORS == nil || a.CORS.AllowOrigins[0] != "*" {
+		t.Errorf("CORS %+v: want CorsConfiguration: true from Globals", a.CORS)
+	}
+}

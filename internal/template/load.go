@@ -99,6 +99,9 @@ type loader struct {
 	keys       map[string]*apimodel.APIKey
 	plans      map[string][]planBinding
 	globalsAPI *yaml.Node
+	// globalsHTTPAPI is Globals.HttpApi, merged into every HttpApi and
+	// the implicit ServerlessHttpApi.
+	globalsHTTPAPI *yaml.Node
 
 	errs, warns, ignored []apimodel.Diagnostic
 }

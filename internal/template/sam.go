@@ -153,23 +153,26 @@ func (l *loader) applyGlobals() {
 	}
 	for _, kv := range pairs(gv) {
 		switch kv[0].Value {
-		case "Function", "Api":
+		case "Function", "Api", "HttpApi":
 			if kv[1].Kind != yaml.MappingNode {
 				l.errorf(kv[1], "", "Globals."+kv[0].Value, "must be a map")
 			}
-		case "HttpApi", "SimpleTable", "LayerVersion", "StateMachine", "CapacityProvider":
+		case "SimpleTable", "LayerVersion", "StateMachine", "CapacityProvider":
 		default:
 			l.errorf(kv[0], "", "Globals."+kv[0].Value, "'%s' is not supported in Globals section", kv[0].Value)
 		}
 	}
 	fn := get(gv, "Function")
 	l.globalsAPI = get(gv, "Api")
+	l.globalsHTTPAPI = get(gv, "HttpApi")
 	for _, r := range l.active() {
 		switch r.Type {
 		case "AWS::Serverless::Function":
 			r.Props = l.mergeGlobals(fn, r)
 		case "AWS::Serverless::Api":
 			r.Props = l.mergeGlobals(l.globalsAPI, r)
+		case "AWS::Serverless::HttpApi":
+			r.Props = l.mergeGlobals(l.globalsHTTPAPI, r)
 		}
 	}
 }
