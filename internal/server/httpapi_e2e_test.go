@@ -2,12 +2,17 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +22,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/portcullis-gateway/portcullis/internal/testenv"
 )
@@ -26,15 +32,61 @@ import (
 type httpE2E struct {
 	rest, http, quick string
 	count             string
+	issuer            *testIssuer
+}
+
+// testIssuer is an OpenID issuer on 127.0.0.1: a discovery document whose
+// jwks_uri serves one RSA key, as an identity provider publishes them.
+type testIssuer struct {
+	url string
+	key *rsa.PrivateKey
+}
+
+func startIssuer(t *testing.T) *testIssuer {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is := &testIssuer{key: key}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"issuer": is.url, "jwks_uri": is.url + "/jwks.json"})
+	})
+	mux.HandleFunc("/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{
+			"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig",
+			"n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()),
+			"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes()),
+		}}})
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	is.url = srv.URL
+	return is
+}
+
+func (is *testIssuer) token(t *testing.T, claims jwt.MapClaims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	tok.Header["kid"] = "k1"
+	s, err := tok.SignedString(is.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func startHTTPE2E(t *testing.T) *httpE2E {
 	t.Helper()
 	testenv.Require(t, "node", "python3", "/usr/bin/env")
 	count := t.TempDir()
+	is := startIssuer(t)
 	srv := runServer(t, Config{
 		DefinitionPath: "testdata/httpapi/template.yaml", ConfigFile: "testdata/httpapi/config.yaml",
-		Load: LoadOptions{ParameterOverrides: map[string]string{"CountDir": count}},
+		Load: LoadOptions{ParameterOverrides: map[string]string{"CountDir": count, "Issuer": is.url}},
 		Port: 0, AdminAddr: "-",
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
@@ -42,7 +94,7 @@ func startHTTPE2E(t *testing.T) *httpE2E {
 	if len(a) != 3 {
 		t.Fatalf("listeners %v, want REST, HttpApi, quick create", a)
 	}
-	return &httpE2E{rest: "http://" + a[0], http: "http://" + a[1], quick: "http://" + a[2], count: count}
+	return &httpE2E{rest: "http://" + a[0], http: "http://" + a[1], quick: "http://" + a[2], count: count, issuer: is}
 }
 
 func (e *httpE2E) invocations(t *testing.T) int {
@@ -235,6 +287,49 @@ func TestHTTPAPI_ServedBesideREST(t *testing.T) {
 		}
 		if iam := ev.RequestContext.Authorizer.IAM; iam == nil || iam.AccessKey != "AKIDHTTPAPI" || iam.UserARN != "arn:aws:iam::123456789012:user/carol" {
 			t.Fatalf("requestContext.authorizer.iam = %+v", ev.RequestContext.Authorizer.IAM)
+		}
+	})
+
+	// "Control access to HTTP APIs with JWT authorizers": keys from the
+	// issuer's discovery document, iss exact, aud, exp, and the route's
+	// scopes (any one suffices).
+	t.Run("JWT authorizer with the issuer's discovery document", func(t *testing.T) {
+		now := time.Now()
+		good := jwt.MapClaims{"iss": e.issuer.url, "aud": "portcullis-test", "sub": "dave", "scope": "pets/read pets/write",
+			"exp": now.Add(time.Hour).Unix(), "iat": now.Unix()}
+		st, _, body := httpGet(t, e.http+"/v1/jwt", map[string]string{"Authorization": "Bearer " + e.issuer.token(t, good)})
+		var ev events.APIGatewayV2HTTPRequest
+		if st != 200 || json.Unmarshal([]byte(body), &ev) != nil {
+			t.Fatalf("valid token: %d %s", st, body)
+		}
+		if j := ev.RequestContext.Authorizer.JWT; j == nil || j.Claims["sub"] != "dave" || strings.Join(j.Scopes, " ") != "pets/read pets/write" {
+			t.Fatalf("requestContext.authorizer.jwt = %+v", ev.RequestContext.Authorizer.JWT)
+		}
+		bad := func(mut func(jwt.MapClaims)) jwt.MapClaims {
+			c := jwt.MapClaims{}
+			for k, v := range good {
+				c[k] = v
+			}
+			mut(c)
+			return c
+		}
+		for _, tc := range []struct {
+			name   string
+			claims jwt.MapClaims
+			status int
+		}{
+			{"expired", bad(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Hour).Unix() }), 401},
+			{"other audience", bad(func(c jwt.MapClaims) { c["aud"] = "someone-else" }), 401},
+			{"other issuer", bad(func(c jwt.MapClaims) { c["iss"] = e.issuer.url + "/other" }), 401},
+			{"without the route's scope", bad(func(c jwt.MapClaims) { c["scope"] = "pets/write" }), 403},
+		} {
+			st, h, body := httpGet(t, e.http+"/v1/jwt", map[string]string{"Authorization": e.issuer.token(t, tc.claims)})
+			if st != tc.status || h.Get("Www-Authenticate") == "" {
+				t.Errorf("%s: %d %s (www-authenticate %q), want %d with www-authenticate", tc.name, st, body, h.Get("Www-Authenticate"), tc.status)
+			}
+		}
+		if st, _, _ := httpGet(t, e.http+"/v1/jwt", nil); st != 401 {
+			t.Errorf("no token: %d, want 401", st)
 		}
 	})
 

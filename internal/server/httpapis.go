@@ -1,13 +1,18 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
+	"log/slog"
+
 	"github.com/portcullis-gateway/portcullis/internal/config"
 	"github.com/portcullis-gateway/portcullis/internal/httpapi"
+	"github.com/portcullis-gateway/portcullis/internal/jwtverify"
 	"github.com/portcullis-gateway/portcullis/internal/lambdaevent"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 	"github.com/portcullis-gateway/portcullis/internal/sigv4"
@@ -36,10 +41,79 @@ var (
 	_ httpapi.IAMIdentities = httpIdentities(nil)
 )
 
+// jwtVerifiers verify the tokens of HTTP API JWT authorizers: one
+// jwtverify.Verifier per (issuer, audiences), over one key set per issuer
+// found through the issuer's OpenID discovery document, as API Gateway
+// finds it ("Control access to HTTP APIs with JWT authorizers": the issuer's
+// {issuer}/.well-known/openid-configuration names jwks_uri).
+type jwtVerifiers struct {
+	byKey map[string]*jwtverify.Verifier
+	sets  []*jwtverify.KeySet
+}
+
+func jwtKey(issuer string, aud []string) string { return issuer + "\x00" + strings.Join(aud, "\x00") }
+
+func newJWTVerifiers(ctx context.Context, m *apimodel.Model, log *slog.Logger) (*jwtVerifiers, error) {
+	j := &jwtVerifiers{byKey: map[string]*jwtverify.Verifier{}}
+	sets := map[string]*jwtverify.KeySet{}
+	for _, a := range m.HTTPAPIs {
+		for _, au := range a.Authorizers {
+			if au.Type != apimodel.HTTPAuthorizerJWT || j.byKey[jwtKey(au.Issuer, au.Audience)] != nil {
+				continue
+			}
+			ks := sets[au.Issuer]
+			if ks == nil {
+				var err error
+				ks, err = jwtverify.NewKeySet(ctx, au.Issuer, jwtverify.KeySource{
+					Discovery: strings.TrimSuffix(au.Issuer, "/") + "/.well-known/openid-configuration", Issuer: au.Issuer,
+				}, jwtverify.KeyOptions{Logger: log})
+				if err != nil {
+					j.close()
+					return nil, fmt.Errorf("HTTP API %s: JWT authorizer %s: %w", a.LogicalID, au.Name, err)
+				}
+				sets[au.Issuer] = ks
+				j.sets = append(j.sets, ks)
+			}
+			v, err := jwtverify.New(jwtverify.Options{
+				Issuers:          []jwtverify.Issuer{{Issuer: au.Issuer, Audiences: au.Audience, Keys: ks}},
+				ClientIDAudience: true,
+			})
+			if err != nil {
+				j.close()
+				return nil, fmt.Errorf("HTTP API %s: JWT authorizer %s: %w", a.LogicalID, au.Name, err)
+			}
+			j.byKey[jwtKey(au.Issuer, au.Audience)] = v
+		}
+	}
+	return j, nil
+}
+
+// VerifyJWT implements httpapi.JWTVerifier.
+func (j *jwtVerifiers) VerifyJWT(ctx context.Context, token, issuer string, audience []string) (*httpapi.JWTClaims, error) {
+	v := j.byKey[jwtKey(issuer, audience)]
+	if v == nil {
+		return nil, errors.New("no verifier for issuer " + issuer)
+	}
+	tok, err := v.Verify(ctx, jwtverify.Request{Token: token})
+	if err != nil {
+		return nil, err
+	}
+	return &httpapi.JWTClaims{Claims: jwtverify.HTTPClaims(tok.Claims), Scopes: tok.Scopes}, nil
+}
+
+func (j *jwtVerifiers) close() {
+	if j == nil {
+		return
+	}
+	for _, ks := range j.sets {
+		ks.Close()
+	}
+}
+
 // compileHTTPAPIs compiles every HTTP API of m over the function runtime
-// inv (nil when only checking, as validate does), the shared authorizer
-// cache and the --config identities.
-func (s *Server) compileHTTPAPIs(m *apimodel.Model, inv httpapi.Invoker) ([]*httpapi.API, error) {
+// inv, the shared authorizer cache, the --config identities and jwt (nil
+// when only checking, as validate does: no issuer is contacted).
+func (s *Server) compileHTTPAPIs(m *apimodel.Model, inv httpapi.Invoker, jwt httpapi.JWTVerifier) ([]*httpapi.API, error) {
 	ids := httpIdentities{}
 	if s.authz != nil {
 		resolved, _, err := s.authz.file.Resolve(m)
@@ -64,13 +138,7 @@ func (s *Server) compileHTTPAPIs(m *apimodel.Model, inv httpapi.Invoker) ([]*htt
 			return nil, err
 		}
 		opts.IAM = v
-		for _, au := range a.Authorizers {
-			if au.Type == apimodel.HTTPAuthorizerJWT {
-				// No JWT verifier is wired yet: such routes answer 500
-				// (fail closed), never reach the integration.
-				s.log.Warn(fmt.Sprintf("HTTP API %s: JWT authorizer %s (issuer %s) cannot verify tokens yet: its routes answer 500 Internal Server Error", a.LogicalID, au.Name, au.Issuer))
-			}
-		}
+		opts.JWT = jwt
 		c, err := httpapi.Compile(a, opts)
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s: %v", a.Pos, err))

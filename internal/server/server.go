@@ -90,6 +90,8 @@ type Server struct {
 	gw    *gateway.Gateway
 	// httpAPIs are the model's HTTP APIs, served after the REST APIs.
 	httpAPIs []*httpapi.API
+	// jwt holds the key sets of the HTTP APIs' JWT issuers.
+	jwt *jwtVerifiers
 	local    *function.Local
 	cache    authcache.Cache
 	limiter  gateway.Limiter
@@ -205,7 +207,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.gw, err = gateway.New(served, opts)
 	}
 	if err == nil {
-		s.httpAPIs, err = s.compileHTTPAPIs(served, s.invoker)
+		s.jwt, err = newJWTVerifiers(ctx, served, s.log)
+	}
+	if err == nil {
+		s.httpAPIs, err = s.compileHTTPAPIs(served, s.invoker, s.jwt)
 	}
 	if err != nil {
 		s.Close()
@@ -411,8 +416,8 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) Close() {
 	s.mu.Lock()
 	locals := append(s.retired, s.local)
-	authz, cache, limiter := s.authz, s.cache, s.limiter
-	s.retired, s.local, s.authz, s.cache, s.limiter = nil, nil, nil, nil, nil
+	authz, cache, limiter, jwt := s.authz, s.cache, s.limiter, s.jwt
+	s.retired, s.local, s.authz, s.cache, s.limiter, s.jwt = nil, nil, nil, nil, nil, nil
 	s.mu.Unlock()
 	for _, l := range locals {
 		if l != nil {
@@ -420,6 +425,7 @@ func (s *Server) Close() {
 		}
 	}
 	authz.close()
+	jwt.close()
 	if cache != nil {
 		cache.Close()
 	}
