@@ -33,6 +33,7 @@ type httpE2E struct {
 	rest, http, quick string
 	count             string
 	issuer            *testIssuer
+	admin, httpID     string
 }
 
 // testIssuer is an OpenID issuer on 127.0.0.1: a discovery document whose
@@ -87,14 +88,15 @@ func startHTTPE2E(t *testing.T) *httpE2E {
 	srv := runServer(t, Config{
 		DefinitionPath: "testdata/httpapi/template.yaml", ConfigFile: "testdata/httpapi/config.yaml",
 		Load: LoadOptions{ParameterOverrides: map[string]string{"CountDir": count, "Issuer": is.url}},
-		Port: 0, AdminAddr: "-",
+		Port: 0, AdminAddr: "127.0.0.1:0",
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
 	a := srv.Addrs()
 	if len(a) != 3 {
 		t.Fatalf("listeners %v, want REST, HttpApi, quick create", a)
 	}
-	return &httpE2E{rest: "http://" + a[0], http: "http://" + a[1], quick: "http://" + a[2], count: count, issuer: is}
+	return &httpE2E{rest: "http://" + a[0], http: "http://" + a[1], quick: "http://" + a[2], count: count, issuer: is,
+		admin: "http://" + srv.AdminAddr(), httpID: srv.Model().HTTPAPIs[0].ID}
 }
 
 func (e *httpE2E) invocations(t *testing.T) int {
@@ -227,6 +229,38 @@ func TestHTTPAPI_ServedBesideREST(t *testing.T) {
 		}
 		if n := e.invocations(t); n != before {
 			t.Fatalf("authorizer invoked again within its TTL for the same identity")
+		}
+	})
+
+	// ResetAuthorizersCache (API Gateway V2 API Reference: DELETE
+	// /v2/apis/{apiId}/stages/{stageName}/cache/authorizers, 204).
+	t.Run("ResetAuthorizersCache empties the stage's cache", func(t *testing.T) {
+		// With identities in --config the admin API wants SigV4, as AWS.
+		del := func(path string) int {
+			req, _ := http.NewRequest(http.MethodDelete, e.admin+path, nil)
+			sum := sha256.Sum256(nil)
+			creds := aws.Credentials{AccessKeyID: "AKIDHTTPAPI", SecretAccessKey: "http-secret"}
+			if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "apigateway", "us-east-1", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			st, _, _ := httpDo(t, req)
+			return st
+		}
+		if st := del("/v2/apis/nope000000/stages/v1/cache/authorizers"); st != 404 {
+			t.Fatalf("unknown API: %d, want 404", st)
+		}
+		if st := del("/v2/apis/" + e.httpID + "/stages/nostage/cache/authorizers"); st != 404 {
+			t.Fatalf("unknown stage: %d, want 404", st)
+		}
+		if st := del("/v2/apis/" + e.httpID + "/stages/v1/cache/authorizers"); st != 204 {
+			t.Fatalf("ResetAuthorizersCache: %d, want 204", st)
+		}
+		before := e.invocations(t)
+		if st, _, body := httpGet(t, e.http+"/v1/pets/9", map[string]string{"Authorization": "allow-alice"}); st != 200 {
+			t.Fatalf("%d %s", st, body)
+		}
+		if n := e.invocations(t); n != before+1 {
+			t.Fatalf("after the reset the authorizer ran %d times, want 1", n-before)
 		}
 	})
 
