@@ -91,17 +91,17 @@ type Server struct {
 	// httpAPIs are the model's HTTP APIs, served after the REST APIs.
 	httpAPIs []*httpapi.API
 	// jwt holds the key sets of the HTTP APIs' JWT issuers.
-	jwt *jwtVerifiers
-	local    *function.Local
-	cache    authcache.Cache
-	limiter  gateway.Limiter
-	admin    *admin.Server
-	invoker  *dispatch
-	metrics  *telemetry.Metrics
-	authz    *authorization
-	ring     *decision.Ring
-	mocks    *authorizer.Mocks
-	env      function.EnvOverrides
+	jwt     *jwtVerifiers
+	local   *function.Local
+	cache   authcache.Cache
+	limiter gateway.Limiter
+	admin   *admin.Server
+	invoker *dispatch
+	metrics *telemetry.Metrics
+	authz   *authorization
+	ring    *decision.Ring
+	mocks   *authorizer.Mocks
+	env     function.EnvOverrides
 	// services signs and sends AWS service integration requests.
 	services *awsservice.Client
 	// retired runtimes of replaced models, closed with the server.

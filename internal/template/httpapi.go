@@ -396,6 +396,9 @@ func (l *loader) httpAPIEvent(fn *resource, name string, ev *yaml.Node, rep repo
 // and their stages, routes, integrations and authorizers.
 func (l *loader) cfnHTTPAPIs() {
 	byRef := map[string]*apimodel.HTTPAPI{} // by the Ref value (the API id)
+	// other are the ids of v2 APIs that are not HTTP APIs (WebSocket):
+	// their children are ignored with them.
+	other := map[string]bool{}
 	var order []*apimodel.HTTPAPI
 	for _, r := range l.active() {
 		if r.Type != "AWS::ApiGatewayV2::Api" {
@@ -404,6 +407,8 @@ func (l *loader) cfnHTTPAPIs() {
 		if a := l.cfnHTTPAPI(r); a != nil {
 			byRef[a.ID] = a
 			order = append(order, a)
+		} else {
+			other[l.apiID(r.ID)] = true
 		}
 	}
 	apiOf := func(r *resource, rep reporter) *apimodel.HTTPAPI {
@@ -415,6 +420,10 @@ func (l *loader) cfnHTTPAPIs() {
 			return nil
 		}
 		a := byRef[id]
+		if a == nil && other[id] {
+			l.ignore(get(r.Node, "Type"), r.ID, "Type", "%s of an API that is not an HTTP API is not emulated", r.Type)
+			return nil
+		}
 		if a == nil {
 			rep.errorf(get(r.Props, "ApiId"), "ApiId", "%q is not an HTTP API (AWS::ApiGatewayV2::Api, ProtocolType HTTP) of this template", id)
 		}

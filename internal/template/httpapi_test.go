@@ -195,3 +195,23 @@ Resources:
 		t.Errorf("CORS %+v: want CorsConfiguration: true from Globals", a.CORS)
 	}
 }
+
+// A WebSocket API and its routes are ignored, as before HTTP APIs were
+// read, instead of failing the load.
+func TestLoad_WebSocketAPIIgnored(t *testing.T) {
+	p := writeTemplate(t, `Resources:
+  Ws:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: ws, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
+  Connect:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Ws, RouteKey: $connect}
+`)
+	m, err := Load(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.HTTPAPIs) != 0 || len(m.Ignored) != 2 {
+		t.Fatalf("HTTP APIs %d, ignored %v", len(m.HTTPAPIs), m.Ignored)
+	}
+}
