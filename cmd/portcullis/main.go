@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	neturl "net/url"
 
 	"flag"
 	"fmt"
@@ -358,6 +359,15 @@ func validate(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "  %s\n", line)
 		}
 	}
+	for _, a := range m.HTTPAPIs {
+		fmt.Fprintf(stdout, "HTTP API %s (id %s)\n", a.LogicalID, a.ID)
+		for _, st := range a.Stages {
+			fmt.Fprintf(stdout, "  stage %s\n", st.Name)
+		}
+		for _, line := range server.HTTPRouteTable(a) {
+			fmt.Fprintf(stdout, "    %s\n", line)
+		}
+	}
 	warnings := server.Warnings(m)
 	for _, w := range fnWarnings {
 		warnings = append(warnings, w.String())
@@ -437,7 +447,7 @@ func invoke(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func flush(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("flush-authorizer-cache", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	api := fs.String("api", "", "REST API id (as printed by serve)")
+	api := fs.String("api", "", "REST or HTTP API id (as printed by serve)")
 	stage := fs.String("stage", "", "stage name")
 	addr := fs.String("admin-addr", "127.0.0.1:3001", "admin listener of the running gateway")
 	if err := fs.Parse(args); err != nil {
@@ -456,6 +466,25 @@ func flush(args []string, stdout, stderr io.Writer) int {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusNotFound && strings.Contains(string(body), "Invalid API identifier") {
+		// Not a REST API: an HTTP API is flushed with API Gateway v2's
+		// ResetAuthorizersCache.
+		req, _ := http.NewRequest(http.MethodDelete, fmt.Sprintf("http://%s/v2/apis/%s/stages/%s/cache/authorizers", *addr, *api, neturl.PathEscape(*stage)), nil)
+		resp2, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+		if err != nil {
+			fmt.Fprintln(stderr, "portcullis flush-authorizer-cache:", err)
+			return 1
+		}
+		defer func() { _ = resp2.Body.Close() }()
+		body2, _ := io.ReadAll(resp2.Body)
+		if resp2.StatusCode == http.StatusNoContent {
+			fmt.Fprintf(stdout, "flushed the authorizer cache of %s/%s\n", *api, *stage)
+			return 0
+		}
+		if resp2.StatusCode != http.StatusNotFound || !strings.Contains(string(body2), "Invalid API identifier") {
+			resp, body = resp2, body2
+		}
+	}
 	if resp.StatusCode != http.StatusAccepted {
 		fmt.Fprintf(stderr, "portcullis flush-authorizer-cache: %s: %s\n", resp.Status, strings.TrimSpace(string(body)))
 		if resp.Header.Get("x-amzn-ErrorType") == "MissingAuthenticationTokenException" {

@@ -24,6 +24,9 @@ type Flusher interface {
 type Options struct {
 	// APIs returns the APIs being served (it changes on reload).
 	APIs func() []*apimodel.API
+	// HTTPAPIs returns the HTTP APIs being served, for the API Gateway v2
+	// ResetAuthorizersCache; nil serves none.
+	HTTPAPIs func() []*apimodel.HTTPAPI
 	// Cache is the authorizer cache; nil answers flushes with 202 and does
 	// nothing, like a stage without caching.
 	Cache  Flusher
@@ -73,6 +76,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, mux: http.NewServeMux(), created: opts.Now()}
 	s.mux.HandleFunc("DELETE /restapis/{restapi_id}/stages/{stage_name}/cache/authorizers", s.flushAuthorizers)
+	s.mux.HandleFunc("DELETE /v2/apis/{api_id}/stages/{stage_name}/cache/authorizers", s.resetAuthorizersCache)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -172,6 +176,43 @@ func (s *Server) flushAuthorizers(w http.ResponseWriter, r *http.Request) {
 	}
 	s.opts.Logger.Info("authorizer cache flushed", "api", api.ID, "stage", stage)
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// resetAuthorizersCache is API Gateway v2's ResetAuthorizersCache
+// (DELETE /v2/apis/{apiId}/stages/{stageName}/cache/authorizers, 204 No
+// Content, API Gateway V2 API Reference): it empties the stage's Lambda
+// authorizer results of one HTTP API.
+func (s *Server) resetAuthorizersCache(w http.ResponseWriter, r *http.Request) {
+	id, stage := r.PathValue("api_id"), r.PathValue("stage_name")
+	var api *apimodel.HTTPAPI
+	if s.opts.HTTPAPIs != nil {
+		for _, a := range s.opts.HTTPAPIs() {
+			if a.ID == id {
+				api = a
+			}
+		}
+	}
+	if api == nil {
+		notFound(w, "API", id)
+		return
+	}
+	found := false
+	for _, st := range api.Stages {
+		found = found || st.Name == stage
+	}
+	if !found {
+		notFound(w, "Stage", stage)
+		return
+	}
+	if s.opts.Cache != nil {
+		if err := s.opts.Cache.Flush(r.Context(), api.ID, stage); err != nil {
+			s.opts.Logger.Error("authorizer cache flush failed", "api", api.ID, "stage", stage, "err", err)
+			WriteError(w, http.StatusServiceUnavailable, "ServiceUnavailableException", "cache flush failed")
+			return
+		}
+	}
+	s.opts.Logger.Info("authorizer cache flushed", "api", api.ID, "stage", stage)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // api resolves {restapi_id}, answering 404 NotFoundException when it names

@@ -47,6 +47,9 @@ type Pos struct {
 // Model is everything one template or OpenAPI document deploys.
 type Model struct {
 	APIs []*API
+	// HTTPAPIs are the HTTP APIs (API Gateway v2), served after the REST
+	// APIs, each on its own port.
+	HTTPAPIs []*HTTPAPI
 	// Functions by logical id (for a template) or name.
 	Functions map[string]*Function
 	// Roles are the template's AWS::IAM::Role resources by logical id, kept

@@ -135,7 +135,7 @@ func (g *Gateway) compile(m *apimodel.Model, comp Compiler) ([]*compiledAPI, err
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	if len(apis) == 0 {
+	if len(apis) == 0 && len(m.HTTPAPIs) == 0 {
 		return nil, errors.New("the model has no REST API to serve")
 	}
 	return apis, nil

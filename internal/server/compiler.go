@@ -287,7 +287,7 @@ func compileModel(m *apimodel.Model, comp gateway.Compiler, mountStage, file str
 			errs = append(errs, apimodel.Diagnostic{Pos: pos, LogicalID: api.LogicalID, Path: path, Message: err.Error()})
 		}
 	}
-	if served := servedModel(m); len(served.APIs) == 0 {
+	if served := servedModel(m); len(served.APIs) == 0 && len(m.HTTPAPIs) == 0 {
 		return apimodel.Errors{{Pos: apimodel.Pos{File: file, Line: 1, Col: 1}, Message: nothingToServe(m)}}
 	}
 	upstream := integration.NewUpstream()
@@ -345,8 +345,8 @@ func servedModel(m *apimodel.Model) *apimodel.Model {
 }
 
 // nothingToServe is the sentence serve and validate end with when the
-// definition deploys no REST API: what was found instead, so that a
-// template missing its Transform or holding only HTTP APIs says so.
+// definition deploys no REST or HTTP API: what was found instead, so that
+// a template missing its Transform says so.
 func nothingToServe(m *apimodel.Model) string {
 	var found []string
 	if n := len(m.APIs); n > 0 {
@@ -360,23 +360,16 @@ func nothingToServe(m *apimodel.Model) string {
 	}
 	if len(local) > 0 {
 		slices.Sort(local)
-		found = append(found, fmt.Sprintf("%d function(s) (%s) that no REST API invokes", len(local), strings.Join(local, ", ")))
+		found = append(found, fmt.Sprintf("%d function(s) (%s) that no API invokes", len(local), strings.Join(local, ", ")))
 	}
-	ignored := 0
-	for _, d := range m.Ignored {
-		if strings.Contains(d.Message, "HTTP APIs") {
-			found = append(found, "an HTTP API event at "+d.Pos.String()+" (HTTP APIs are not served)")
-			continue
-		}
-		ignored++
-	}
+	ignored := len(m.Ignored)
 	if ignored > 0 {
 		found = append(found, fmt.Sprintf("%d resource(s) Portcullis does not emulate", ignored))
 	}
 	if len(found) == 0 {
-		return "nothing to serve: the definition deploys no REST API and holds nothing else"
+		return "nothing to serve: the definition deploys no REST or HTTP API and holds nothing else"
 	}
-	return "nothing to serve: the definition deploys no REST API; it has " + strings.Join(found, ", ")
+	return "nothing to serve: the definition deploys no REST or HTTP API; it has " + strings.Join(found, ", ")
 }
 
 func apiNames(apis []*apimodel.API) []string {
@@ -415,6 +408,18 @@ func functionProblems(m *apimodel.Model, o function.CheckOptions) (warns []apimo
 				if in := me.Integration; in != nil && in.Type == apimodel.IntegrationAWSProxy {
 					used[in.Function] = true
 				}
+			}
+		}
+	}
+	for _, a := range m.HTTPAPIs {
+		for _, az := range a.Authorizers {
+			if az.Function != "" {
+				used[az.Function] = true
+			}
+		}
+		for _, in := range a.Integrations {
+			if in.Function != "" {
+				used[in.Function] = true
 			}
 		}
 	}

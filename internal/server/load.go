@@ -183,5 +183,8 @@ func Check(ctx context.Context, cfg Config) (*apimodel.Model, []apimodel.Diagnos
 	if _, err := gateway.New(served, opts); err != nil {
 		return m, warns, err
 	}
+	if _, err := s.compileHTTPAPIs(served, s.invoker, nil); err != nil {
+		return m, warns, err
+	}
 	return m, warns, nil
 }

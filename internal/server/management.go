@@ -43,7 +43,7 @@ var (
 func (s *Server) adminOptions() admin.Options {
 	m := management{s}
 	o := admin.Options{
-		APIs: s.gw.APIs, Cache: s.cache, Logger: s.log, Ready: s.ready,
+		APIs: s.gw.APIs, HTTPAPIs: func() []*apimodel.HTTPAPI { return s.model.HTTPAPIs }, Cache: s.cache, Logger: s.log, Ready: s.ready,
 		Authorizers: m, Methods: m, Functions: m, Metrics: s.metrics.Handler(),
 		AllowedHosts: s.cfg.AdminHosts,
 		Decisions:    s.ring,

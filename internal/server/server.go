@@ -24,6 +24,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/function"
 	"github.com/portcullis-gateway/portcullis/internal/gateway"
+	"github.com/portcullis-gateway/portcullis/internal/httpapi"
 	"github.com/portcullis-gateway/portcullis/internal/telemetry"
 	"github.com/portcullis-gateway/portcullis/internal/throttle"
 )
@@ -88,10 +89,14 @@ type Config struct {
 
 // Server is a running gateway with its runtime and listeners.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	model   *apimodel.Model
-	gw      *gateway.Gateway
+	cfg   Config
+	log   *slog.Logger
+	model *apimodel.Model
+	gw    *gateway.Gateway
+	// httpAPIs are the model's HTTP APIs, served after the REST APIs.
+	httpAPIs []*httpapi.API
+	// jwt holds the key sets of the HTTP APIs' JWT issuers.
+	jwt     *jwtVerifiers
 	local   *function.Local
 	cache   authcache.Cache
 	limiter gateway.Limiter
@@ -208,6 +213,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err == nil {
 		s.gw, err = gateway.New(served, opts)
 	}
+	if err == nil {
+		s.jwt, err = newJWTVerifiers(ctx, served, s.log)
+	}
+	if err == nil {
+		s.httpAPIs, err = s.compileHTTPAPIs(served, s.invoker, s.jwt)
+	}
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -310,7 +321,8 @@ func (s *Server) Listen() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	port := s.cfg.Port
-	for range s.gw.APIs() {
+	// REST APIs first, then HTTP APIs, each on the next port.
+	for range len(s.gw.APIs()) + len(s.httpAPIs) {
 		addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(port))
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -404,7 +416,12 @@ func (s *Server) Run(ctx context.Context) error {
 	s.writeBanner()
 	var wg sync.WaitGroup
 	errc := make(chan error, len(s.listeners)+len(s.domainLns)+1)
+	rest := len(s.gw.APIs())
 	for i, ln := range s.listeners {
+		if i >= rest {
+			wg.Go(func() { errc <- serveHTTPAPI(ctx, s.httpAPIs[i-rest], ln) })
+			continue
+		}
 		wg.Go(func() { errc <- s.gw.Serve(ctx, i, ln) })
 	}
 	for j, ln := range s.domainLns {
@@ -440,8 +457,8 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) Close() {
 	s.mu.Lock()
 	locals := append(s.retired, s.local)
-	authz, cache, limiter := s.authz, s.cache, s.limiter
-	s.retired, s.local, s.authz, s.cache, s.limiter = nil, nil, nil, nil, nil
+	authz, cache, limiter, jwt := s.authz, s.cache, s.limiter, s.jwt
+	s.retired, s.local, s.authz, s.cache, s.limiter, s.jwt = nil, nil, nil, nil, nil, nil
 	s.mu.Unlock()
 	for _, l := range locals {
 		if l != nil {
@@ -449,6 +466,7 @@ func (s *Server) Close() {
 		}
 	}
 	authz.close()
+	jwt.close()
 	if cache != nil {
 		cache.Close()
 	}
@@ -483,6 +501,24 @@ func (s *Server) writeBanner() {
 		fmt.Fprintf(w, "domain %s http://%s\n", d.Name, s.domainLns[j].Addr())
 		for _, line := range DomainTable(d) {
 			fmt.Fprintf(w, "  %s\n", line)
+		}
+	}
+	rest := len(s.gw.APIs())
+	for i, a := range s.model.HTTPAPIs {
+		if rest+i >= len(s.listeners) {
+			break
+		}
+		addr := s.listeners[rest+i].Addr().String()
+		fmt.Fprintf(w, "HTTP API %s (id %s, %s, account %s)\n", a.LogicalID, a.ID, a.Region, a.AccountID)
+		for _, st := range a.Stages {
+			base := "http://" + addr + "/" + st.Name
+			if st.Name == apimodel.DefaultStage {
+				base = "http://" + addr
+			}
+			fmt.Fprintf(w, "  stage %-10s %s\n", st.Name, base)
+		}
+		for _, line := range HTTPRouteTable(a) {
+			fmt.Fprintf(w, "    %s\n", line)
 		}
 	}
 	if s.adminLn != nil {
@@ -576,4 +612,19 @@ func checkDebug(m *apimodel.Model, cfg Config) error {
 		}
 	}
 	return fmt.Errorf("--debug-function %s: the definition has no such function", cfg.DebugFunction)
+}
+
+// serveHTTPAPI serves one HTTP API on ln until ctx is done, then drains.
+func serveHTTPAPI(ctx context.Context, a *httpapi.API, ln net.Listener) error {
+	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	}
 }

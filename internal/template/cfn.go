@@ -118,7 +118,9 @@ func (l *loader) build() {
 	}
 	if l.sam {
 		l.samAPIs()
+		l.samHTTPAPIs()
 	}
+	l.cfnHTTPAPIs()
 	for _, r := range l.active() {
 		if r.Type == "AWS::ApiGateway::RestApi" {
 			l.restAPI(r)
@@ -163,7 +165,9 @@ func handledType(t string) bool {
 		"AWS::ApiGateway::Stage", "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey",
 		"AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Model",
 		"AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping",
-		"AWS::ApiGatewayV2::DomainName", "AWS::ApiGatewayV2::ApiMapping":
+		"AWS::ApiGatewayV2::DomainName", "AWS::ApiGatewayV2::ApiMapping",
+		"AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage", "AWS::ApiGatewayV2::Route",
+		"AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Authorizer":
 		return true
 	}
 	return false

@@ -88,6 +88,9 @@ type loader struct {
 	// implicitAPI is true when some function has an Api event without
 	// RestApiId, so SAM creates ServerlessRestApi.
 	implicitAPI bool
+	// implicitHTTPAPI is the same for HttpApi events without ApiId and
+	// ServerlessHttpApi.
+	implicitHTTPAPI bool
 
 	model *apimodel.Model
 	// funcByName maps a function name to its logical id.
@@ -100,6 +103,9 @@ type loader struct {
 	// their mappings) that map a REST API of this template; the others
 	// belong to APIs deployed elsewhere and are not emulated.
 	servedDomains map[string]bool
+	// globalsHTTPAPI is Globals.HttpApi, merged into every HttpApi and
+	// the implicit ServerlessHttpApi.
+	globalsHTTPAPI *yaml.Node
 
 	errs, warns, ignored []apimodel.Diagnostic
 }
@@ -505,6 +511,9 @@ func (l *loader) implicit(id string) string {
 	}
 	if id == "ServerlessRestApi" && l.implicitAPI {
 		return "AWS::ApiGateway::RestApi"
+	}
+	if id == ImplicitHTTPAPI && l.implicitHTTPAPI {
+		return "AWS::ApiGatewayV2::Api"
 	}
 	if base, ok := strings.CutSuffix(id, "Role"); ok {
 		if r := l.byID[base]; r != nil && r.Type == "AWS::Serverless::Function" {

@@ -153,23 +153,26 @@ func (l *loader) applyGlobals() {
 	}
 	for _, kv := range pairs(gv) {
 		switch kv[0].Value {
-		case "Function", "Api":
+		case "Function", "Api", "HttpApi":
 			if kv[1].Kind != yaml.MappingNode {
 				l.errorf(kv[1], "", "Globals."+kv[0].Value, "must be a map")
 			}
-		case "HttpApi", "SimpleTable", "LayerVersion", "StateMachine", "CapacityProvider":
+		case "SimpleTable", "LayerVersion", "StateMachine", "CapacityProvider":
 		default:
 			l.errorf(kv[0], "", "Globals."+kv[0].Value, "'%s' is not supported in Globals section", kv[0].Value)
 		}
 	}
 	fn := get(gv, "Function")
 	l.globalsAPI = get(gv, "Api")
+	l.globalsHTTPAPI = get(gv, "HttpApi")
 	for _, r := range l.active() {
 		switch r.Type {
 		case "AWS::Serverless::Function":
 			r.Props = l.mergeGlobals(fn, r)
 		case "AWS::Serverless::Api":
 			r.Props = l.mergeGlobals(l.globalsAPI, r)
+		case "AWS::Serverless::HttpApi":
+			r.Props = l.mergeGlobals(l.globalsHTTPAPI, r)
 		}
 	}
 }
@@ -237,7 +240,9 @@ func (l *loader) findImplicitAPI() {
 		for _, ev := range pairs(get(r.RawProps, "Events")) {
 			if t := get(ev[1], "Type"); t != nil && t.Value == "Api" && get(get(ev[1], "Properties"), "RestApiId") == nil {
 				l.implicitAPI = true
-				return
+			}
+			if t := get(ev[1], "Type"); t != nil && t.Value == "HttpApi" && get(get(ev[1], "Properties"), "ApiId") == nil {
+				l.implicitHTTPAPI = true
 			}
 		}
 	}
@@ -443,7 +448,7 @@ func (l *loader) samEvents(r *resource, apis map[string]*samAPI) {
 		case "Api":
 			l.apiEvent(r, name, ev, erep, apis)
 		case "HttpApi":
-			l.ignore(kv[0], r.ID, erep.pfx, "HttpApi event: HTTP APIs (API Gateway v2) are not served")
+			// Read by samHTTPAPIs, once every HttpApi is known.
 		case "":
 			erep.errorf(ev, "Type", "an event needs a Type")
 		default:
