@@ -36,6 +36,13 @@ func (m identities) Identity(ak string) (lambdaevent.IAMAuthorization, bool) {
 	return v, ok
 }
 
+// Allowed admits the known keys on every route but /iam-denied, standing in
+// for an identity policy.
+func (m identities) Allowed(ak, routeARN string) bool {
+	_, ok := m[ak]
+	return ok && !strings.HasSuffix(routeARN, "/iam-denied")
+}
+
 // rsaJWT verifies RS256 tokens of one key: a real verifier of the test's
 // own, standing in for the shared JWT verifier behind JWTVerifier.
 type rsaJWT struct{ key *rsa.PublicKey }

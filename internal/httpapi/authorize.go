@@ -55,10 +55,13 @@ type IAMVerifier interface {
 
 var _ IAMVerifier = (*sigv4.Verifier)(nil)
 
-// IAMIdentities names the caller of an access key
-// (requestContext.authorizer.iam); ok false leaves only the access key.
+// IAMIdentities names the caller of an access key and decides whether that
+// caller's identity policies allow execute-api:Invoke on a route ARN (IAM's
+// rule: an explicit Deny beats an Allow, no statement is a deny). A route
+// with AWS_IAM authorization is served only when Allowed says so.
 type IAMIdentities interface {
 	Identity(accessKey string) (id lambdaevent.IAMAuthorization, ok bool)
+	Allowed(accessKey, routeARN string) bool
 }
 
 // identitySource is one compiled selection expression.
@@ -350,7 +353,7 @@ func anyScope(have, want []string) bool {
 
 // runIAM verifies SigV4 and names the caller. A request without a
 // signature, or with one that does not verify, is 403.
-func (a *API) runIAM(r *reqctx.Request) (*lambdaevent.HTTPAuthorizer, error) {
+func (a *API) runIAM(r *reqctx.Request, routeARN string) (*lambdaevent.HTTPAuthorizer, error) {
 	if a.opts.IAM == nil {
 		return nil, internalError(errors.New("no SigV4 verifier is configured"))
 	}
@@ -362,6 +365,13 @@ func (a *API) runIAM(r *reqctx.Request) (*lambdaevent.HTTPAuthorizer, error) {
 			msg = se.Message
 		}
 		return nil, &Error{Status: 403, Message: msg, Cause: err}
+	}
+	// A valid signature names a caller; only that caller's policies can
+	// let it in ("Control access to HTTP APIs with IAM authorization": the
+	// caller needs execute-api:Invoke on the route's ARN). Without
+	// identities to ask, nobody is let in.
+	if a.opts.IAMIdentities == nil || !a.opts.IAMIdentities.Allowed(res.AccessKey, routeARN) {
+		return nil, &Error{Status: 403, Message: "Forbidden", Cause: fmt.Errorf("the identity policies of %s do not allow execute-api:Invoke on %s", res.AccessKey, routeARN)}
 	}
 	id := lambdaevent.IAMAuthorization{AccessKey: res.AccessKey}
 	if a.opts.IAMIdentities != nil {

@@ -254,7 +254,7 @@ func (a *API) routeAndIntegrate(ctx context.Context, r *reqctx.Request) Response
 	case apimodel.HTTPAuthJWT:
 		auth, err = a.runJWTAuthorizer(ctx, a.jwtAuth[m.Route.Authorizer], m.Route, r, m.Key)
 	case apimodel.HTTPAuthIAM:
-		auth, err = a.runIAM(r)
+		auth, err = a.runIAM(r, routeARN)
 	}
 	if err != nil {
 		return render(err)

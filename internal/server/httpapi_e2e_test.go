@@ -322,6 +322,17 @@ func TestHTTPAPI_ServedBesideREST(t *testing.T) {
 		if iam := ev.RequestContext.Authorizer.IAM; iam == nil || iam.AccessKey != "AKIDHTTPAPI" || iam.UserARN != "arn:aws:iam::123456789012:user/carol" {
 			t.Fatalf("requestContext.authorizer.iam = %+v", ev.RequestContext.Authorizer.IAM)
 		}
+		// A valid signature is not enough: the caller's identity policies
+		// must allow execute-api:Invoke on the route ("Control access to
+		// HTTP APIs with IAM authorization"). erin may only POST.
+		req, _ = http.NewRequest(http.MethodGet, e.http+"/v1/signed", nil)
+		creds = aws.Credentials{AccessKeyID: "AKIDNOINVOKE", SecretAccessKey: "other-secret"}
+		if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "execute-api", "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if st, _, body := httpDo(t, req); st != 403 || !strings.Contains(body, "Forbidden") {
+			t.Fatalf("signed by a caller whose policies do not allow the route: %d %s", st, body)
+		}
 	})
 
 	// "Control access to HTTP APIs with JWT authorizers": keys from the

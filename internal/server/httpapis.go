@@ -14,6 +14,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/httpapi"
 	"github.com/portcullis-gateway/portcullis/internal/jwtverify"
 	"github.com/portcullis-gateway/portcullis/internal/lambdaevent"
+	"github.com/portcullis-gateway/portcullis/internal/policy"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
 	"github.com/portcullis-gateway/portcullis/internal/sigv4"
 )
@@ -21,7 +22,7 @@ import (
 // httpIdentities are the --config identities as the HTTP API pipeline
 // reads them: the secret of an access key for SigV4, and the caller for
 // requestContext.authorizer.iam.
-type httpIdentities map[string]config.Identity
+type httpIdentities map[string]config.ResolvedIdentity
 
 func (h httpIdentities) Lookup(key string) (secret, token string, ok bool) {
 	id, ok := h[key]
@@ -34,6 +35,24 @@ func (h httpIdentities) Identity(key string) (lambdaevent.IAMAuthorization, bool
 		return lambdaevent.IAMAuthorization{}, false
 	}
 	return lambdaevent.IAMAuthorization{AccessKey: key, AccountID: id.AccountID, CallerID: id.UserID, UserARN: id.ARN, UserID: id.UserID}, true
+}
+
+// Allowed evaluates the caller's identity policies for execute-api:Invoke on
+// the route ARN with IAM's rule. HTTP APIs have no resource policies, so the
+// identity policies alone decide; an unknown key or no allowing statement
+// denies.
+func (h httpIdentities) Allowed(key, routeARN string) bool {
+	id, ok := h[key]
+	if !ok {
+		return false
+	}
+	docs := make([]*policy.Document, 0, len(id.Policies))
+	for _, p := range id.Policies {
+		docs = append(docs, p.Document)
+	}
+	d := policy.Evaluate(docs, &policy.Request{Action: policy.ActionInvoke, Resource: routeARN,
+		Principal: policy.Principal{ARN: id.ARN, AccountID: id.AccountID}})
+	return d.Effect == policy.Allow
 }
 
 var (
@@ -121,8 +140,7 @@ func (s *Server) compileHTTPAPIs(m *apimodel.Model, inv httpapi.Invoker, jwt htt
 			return nil, err
 		}
 		for _, id := range resolved {
-			ids[id.AccessKeyID] = config.Identity{AccessKeyID: id.AccessKeyID, SecretAccessKey: id.SecretAccessKey,
-				SessionToken: id.SessionToken, ARN: id.ARN, AccountID: id.AccountID, UserID: id.UserID}
+			ids[id.AccessKeyID] = id
 		}
 	}
 	var out []*httpapi.API
