@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"github.com/portcullis-gateway/portcullis/internal/testenv"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -180,4 +182,76 @@ func TestWatch_TwoStepWrite_NeverServesTheHalfWrittenTemplate(t *testing.T) {
 	// The gateway ends on the complete file, and stays there.
 	time.Sleep(300 * time.Millisecond)
 	s.do(t, "GET", "/prod/v2/x", nil).want(t, 401, "Unauthorized")
+}
+
+// TestReload_HTTPAPIChangesWithTheDefinition: an HTTP API is reloaded with
+// the REST APIs, whole: a route the new definition guards is guarded from
+// the swap on, instead of the listener serving the definition it started
+// with.
+func TestReload_HTTPAPIChangesWithTheDefinition(t *testing.T) {
+	testenv.Require(t, "python3")
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, "template.yaml")
+	write := func(auth string) {
+		src := `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        EnableIamAuthorizer: true
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return {"statusCode": 200, "body": "secret"}
+      Events:
+        Secret:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Api
+            Path: /secret
+            Method: GET` + auth + "\n"
+		if err := os.WriteFile(tmpl, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("")
+	srv := runServer(t, Config{DefinitionPath: tmpl, Port: 0, AdminAddr: "-", Logger: slog.New(slog.DiscardHandler)})
+	base := "http://" + srv.Addrs()[len(srv.Addrs())-1]
+	get := func() int {
+		resp, err := http.Get(base + "/secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := get(); st != 200 {
+		t.Fatalf("open route: %d", st)
+	}
+	write("\n            Auth: {Authorizer: AWS_IAM}")
+	if err := srv.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := get(); st != 403 {
+		t.Fatalf("after the reload that guards it, an unsigned request got %d, want 403", st)
+	}
+	// And a reload that would open it again is an opened guarded route.
+	next, err := LoadModel(tmpl, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("")
+	open, err := LoadModel(tmpl, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := openedRoutes(next, open); len(got) != 1 || !strings.Contains(got[0], "GET /secret") {
+		t.Fatalf("openedRoutes = %v", got)
+	}
 }

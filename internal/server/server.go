@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/admin"
@@ -93,8 +94,10 @@ type Server struct {
 	log   *slog.Logger
 	model *apimodel.Model
 	gw    *gateway.Gateway
-	// httpAPIs are the model's HTTP APIs, served after the REST APIs.
+	// httpAPIs are the model's HTTP APIs, served after the REST APIs; a
+	// reload swaps each one in place (httpLive), like the REST gateway.
 	httpAPIs []*httpapi.API
+	httpLive []*atomic.Pointer[httpapi.API]
 	// jwt holds the key sets of the HTTP APIs' JWT issuers.
 	jwt     *jwtVerifiers
 	local   *function.Local
@@ -218,6 +221,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if err == nil {
 		s.httpAPIs, err = s.compileHTTPAPIs(served, s.invoker, s.jwt)
+	}
+	for _, a := range s.httpAPIs {
+		p := &atomic.Pointer[httpapi.API]{}
+		p.Store(a)
+		s.httpLive = append(s.httpLive, p)
 	}
 	if err != nil {
 		s.Close()
@@ -419,7 +427,8 @@ func (s *Server) Run(ctx context.Context) error {
 	rest := len(s.gw.APIs())
 	for i, ln := range s.listeners {
 		if i >= rest {
-			wg.Go(func() { errc <- serveHTTPAPI(ctx, s.httpAPIs[i-rest], ln) })
+			live := s.httpLive[i-rest]
+			wg.Go(func() { errc <- serveHTTPAPI(ctx, live, ln) })
 			continue
 		}
 		wg.Go(func() { errc <- s.gw.Serve(ctx, i, ln) })
@@ -615,8 +624,9 @@ func checkDebug(m *apimodel.Model, cfg Config) error {
 }
 
 // serveHTTPAPI serves one HTTP API on ln until ctx is done, then drains.
-func serveHTTPAPI(ctx context.Context, a *httpapi.API, ln net.Listener) error {
-	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
+func serveHTTPAPI(ctx context.Context, live *atomic.Pointer[httpapi.API], ln net.Listener) error {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { live.Load().ServeHTTP(w, r) })
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/portcullis-gateway/portcullis/internal/apimodel"
 	"github.com/portcullis-gateway/portcullis/internal/function"
+	"github.com/portcullis-gateway/portcullis/internal/httpapi"
 	"github.com/portcullis-gateway/portcullis/internal/router"
 )
 
@@ -51,19 +52,41 @@ func (s *Server) apply(ctx context.Context, m *apimodel.Model) error {
 	for _, w := range warns {
 		s.log.Warn(w.String())
 	}
+	// HTTP APIs are built for m too, before anything is swapped: they
+	// change with the REST APIs or not at all.
+	var (
+		jwt      *jwtVerifiers
+		httpAPIs []*httpapi.API
+	)
+	if err == nil {
+		jwt, err = newJWTVerifiers(ctx, served, s.log)
+	}
+	if err == nil {
+		httpAPIs, err = s.compileHTTPAPIs(served, inv, jwt)
+	}
+	if err == nil && len(httpAPIs) != len(s.httpLive) {
+		err = fmt.Errorf("the template now defines %d HTTP APIs instead of %d; restart to change ports", len(httpAPIs), len(s.httpLive))
+	}
 	s.mu.Lock()
 	if err == nil {
 		err = s.gw.Reload(served, opts.Compiler)
 	}
 	if err != nil {
 		s.mu.Unlock()
+		jwt.close()
 		local.Close()
 		return err
 	}
+	for i, a := range httpAPIs {
+		s.httpLive[i].Store(a)
+	}
+	oldJWT := s.jwt
+	s.httpAPIs, s.jwt = httpAPIs, jwt
 	oldLocal := s.local
 	s.local, s.invoker, s.model = local, inv, m
 	s.retired = append(s.retired, oldLocal)
 	s.mu.Unlock()
+	oldJWT.close()
 	// A new deployment starts with an empty authorizer cache: results of
 	// the previous authorizer code must not outlive it.
 	for _, a := range m.APIs {
@@ -244,6 +267,34 @@ func openedRoutes(old, next *apimodel.Model) []string {
 				if found && nm != nil && !guarded(na, nm) {
 					out = append(out, oa.LogicalID+" "+verb+" "+r.Path)
 				}
+			}
+		}
+	}
+	for i, oa := range old.HTTPAPIs {
+		var na *apimodel.HTTPAPI
+		for _, a := range next.HTTPAPIs {
+			if a.LogicalID == oa.LogicalID {
+				na = a
+			}
+		}
+		if na == nil && i < len(next.HTTPAPIs) {
+			na = next.HTTPAPIs[i] // the same listener serves it
+		}
+		if na == nil {
+			continue
+		}
+		for _, r := range oa.Routes {
+			if r.AuthorizationType == "" || r.AuthorizationType == apimodel.HTTPAuthNone {
+				continue
+			}
+			// The same route key, or (gone) whatever now catches its
+			// requests: a catch-all or $default route left open.
+			nr := na.Route(r.RouteKey)
+			if nr == nil {
+				nr = na.Route(apimodel.DefaultRouteKey)
+			}
+			if nr != nil && (nr.AuthorizationType == "" || nr.AuthorizationType == apimodel.HTTPAuthNone) {
+				out = append(out, oa.LogicalID+" "+r.RouteKey)
 			}
 		}
 	}
