@@ -66,24 +66,31 @@ const (
 
 // Step is one stage of the pipeline as the view shows it.
 type Step struct {
-	Name    string  `json:"name"`
-	Outcome string  `json:"outcome"`
-	Summary string  `json:"summary"`
-	Fields  []Field `json:"fields,omitempty"`
-	// Statement, when set, names the deciding statement of a policy; its
-	// fields are added when the record is encoded, not on the request
-	// path.
-	Statement *Statement `json:"-"`
+	Name    string `json:"name"`
+	Outcome string `json:"outcome"`
+	Summary string `json:"summary"`
+	// Text, when Summary is empty, is the summary: formatted when the
+	// record is encoded, not on the request path.
+	Text   Text    `json:"-"`
+	Fields []Field `json:"fields,omitempty"`
+	// Statement, when its Doc is set, names the deciding statement of a
+	// policy; its fields are added when the record is encoded, not on the
+	// request path.
+	Statement Statement `json:"-"`
 }
 
 // Field is one labelled value of a step. Code values (events, answers,
 // statements, bodies) are shown preformatted. JSON is a document to show
-// indented; it is formatted when the record is encoded.
+// indented, Arg a value to format, and Param marks a path parameter's
+// name, shown as {name}: all three are formatted when the record is
+// encoded.
 type Field struct {
 	Label string `json:"label"`
 	Value string `json:"value"`
 	Code  bool   `json:"code,omitempty"`
 	JSON  []byte `json:"-"`
+	Arg   Arg    `json:"-"`
+	Param bool   `json:"-"`
 }
 
 // Statement points at statement Index of a policy document: Doc, or the
@@ -101,36 +108,81 @@ type LogLine struct {
 	Msg   string `json:"msg"`
 }
 
+// The sizes of a trace's own storage: a request whose record needs more
+// (many path parameters or identity sources) allocates the rest.
+const (
+	maxSteps   = 8
+	maxFields  = 16
+	maxLines   = 10
+	maxSecrets = 2
+)
+
 // Trace collects the record of one request while it runs. Its methods are
 // safe for concurrent use: an authorizer cache fill may run on behalf of
 // several requests.
+//
+// A trace is one allocation: the record, fixed arrays for its steps,
+// fields and log lines, the context that carries it (With) and the
+// execution logger that tees into it (Logger) all live in it, and the
+// request path stores raw values (Arg, Text) that are formatted only when
+// the record is encoded.
 type Trace struct {
-	mu    sync.Mutex
-	rec   Record
-	steps [6]Step
+	mu     sync.Mutex
+	rec    Record
+	steps  [maxSteps]Step
+	fields [maxFields]Field
+	nf     int
+	lines  []line
+	lbuf   [maxLines]line
 	// done is set by Finish: work that outlives its request (a shared
 	// cache fill) no longer writes to the record.
 	done bool
+
+	ctx    traceCtx
+	tee    teeHandler
+	logger slog.Logger
+	teeSet bool
 
 	once sync.Once
 	enc  []byte
 	err  error
 	// secrets are replaced by their masks in everything the record keeps
-	// (the execution log quotes the authorizer's event in full).
+	// (the execution log quotes the authorizer's event in full); a mask
+	// left empty is Mask of its secret.
 	secrets []string
+	sbuf    [2 * maxSecrets]string
+}
+
+// line is one execution-log line as recorded: msg, or text to format.
+type line struct {
+	level slog.Level
+	msg   string
+	text  Text
 }
 
 // NewTrace starts the record of one request.
 func NewTrace(requestID string, t time.Time) *Trace {
 	tr := &Trace{rec: Record{RequestID: requestID, Time: t}}
 	tr.rec.Steps = tr.steps[:0]
+	tr.lines = tr.lbuf[:0]
+	tr.secrets = tr.sbuf[:0]
 	return tr
 }
 
-// Step appends a step.
-func (t *Trace) Step(s Step) {
+// Step appends a step, with fields appended to s.Fields. fields are
+// copied into the trace: the caller's slice may live on its stack.
+func (t *Trace) Step(s Step, fields ...Field) {
 	t.mu.Lock()
 	if !t.done {
+		if len(fields) > 0 {
+			if len(s.Fields) == 0 && t.nf+len(fields) <= len(t.fields) {
+				n := copy(t.fields[t.nf:], fields)
+				s.Fields = t.fields[t.nf : t.nf+n : t.nf+n]
+				t.nf += n
+			} else {
+				s.Fields = append(s.Fields[:len(s.Fields):len(s.Fields)], fields...)
+			}
+		}
 		t.rec.Steps = append(t.rec.Steps, s)
 	}
 	t.mu.Unlock()
@@ -140,12 +192,23 @@ func (t *Trace) Step(s Step) {
 func (t *Trace) Line(level slog.Level, msg string) {
 	t.mu.Lock()
 	if !t.done {
-		t.rec.Log = append(t.rec.Log, LogLine{Level: level.String(), Msg: msg})
+		t.lines = append(t.lines, line{level: level, msg: msg})
 	}
 	t.mu.Unlock()
 }
 
-// Redact makes the record show masked wherever secret appears.
+// LineText appends an execution-log line formatted when the record is
+// encoded.
+func (t *Trace) LineText(level slog.Level, text Text) {
+	t.mu.Lock()
+	if !t.done {
+		t.lines = append(t.lines, line{level: level, text: text})
+	}
+	t.mu.Unlock()
+}
+
+// Redact makes the record show masked wherever secret appears; an empty
+// masked is Mask(secret), computed when the record is encoded.
 func (t *Trace) Redact(secret, masked string) {
 	if len(secret) < 3 {
 		return
@@ -192,9 +255,29 @@ func rank(name string) int {
 
 type traceKey struct{}
 
-// With returns ctx carrying t.
+// traceCtx is the context carrying a trace. It lives in the trace, so that
+// With allocates nothing.
+type traceCtx struct {
+	context.Context
+	t *Trace
+}
+
+func (c *traceCtx) Value(key any) any {
+	if _, ok := key.(traceKey); ok {
+		return c.t
+	}
+	return c.Context.Value(key)
+}
+
+// With returns ctx carrying t. A trace is carried by one context, made
+// before the request's pipeline starts; asking again for another parent
+// allocates a context of its own.
 func With(ctx context.Context, t *Trace) context.Context {
-	return context.WithValue(ctx, traceKey{}, t)
+	if t.ctx.t == nil {
+		t.ctx = traceCtx{Context: ctx, t: t}
+		return &t.ctx
+	}
+	return &traceCtx{Context: ctx, t: t}
 }
 
 // From returns the trace of ctx, nil when the view is off.
@@ -205,9 +288,30 @@ func From(ctx context.Context) *Trace {
 
 // Logger returns base with every INFO-or-above record also appended to
 // t, so that the execution log is formatted and kept for the view even
-// when base drops it.
+// when base drops it. The first logger of a trace lives in it.
 func Logger(base *slog.Logger, t *Trace) *slog.Logger {
-	return slog.New(teeHandler{t: t, next: base.Handler()})
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.teeSet {
+		return slog.New(teeHandler{t: t, next: base.Handler()})
+	}
+	t.teeSet = true
+	t.tee = teeHandler{t: t, next: base.Handler()}
+	t.logger = *slog.New(&t.tee)
+	return &t.logger
+}
+
+// Enabled reports whether log itself keeps records of level l, whatever a
+// decision trace teed into it keeps: a caller formats a line for the log
+// only when the log keeps it, and records it as a Text otherwise.
+func Enabled(ctx context.Context, log *slog.Logger, l slog.Level) bool {
+	switch h := log.Handler().(type) {
+	case *teeHandler:
+		return h.next.Enabled(ctx, l)
+	case teeHandler:
+		return h.next.Enabled(ctx, l)
+	}
+	return log.Enabled(ctx, l)
 }
 
 type teeHandler struct {

@@ -26,23 +26,43 @@ func expand(r *record, secrets []string) *record {
 	out := *r
 	out.Steps = make([]Step, len(r.Steps))
 	for i, s := range r.Steps {
+		if s.Summary == "" && !s.Text.IsZero() {
+			s.Summary = s.Text.String()
+		}
 		s.Summary = redact(s.Summary, secrets)
 		fields := make([]Field, 0, len(s.Fields)+4)
 		for _, f := range s.Fields {
+			if f.Param {
+				f.Label = "{" + f.Label + "}"
+			}
+			if !f.Arg.IsZero() {
+				f.Value = f.Arg.String()
+			}
 			if f.JSON != nil {
 				f.Value, f.Code = indent(f.JSON), true
 			}
 			f.Value = redact(f.Value, secrets)
 			fields = append(fields, f)
 		}
-		if s.Statement != nil {
+		if s.Statement.Doc != nil {
 			fields = append(fields, s.Statement.fields()...)
 		}
 		s.Fields = fields
 		out.Steps[i] = s
 	}
-	out.Log = make([]LogLine, len(r.Log))
-	for i, l := range r.Log {
+	log := r.Log
+	if r.tr != nil {
+		log = make([]LogLine, len(r.tr.lines))
+		for i, l := range r.tr.lines {
+			msg := l.msg
+			if !l.text.IsZero() {
+				msg = l.text.String()
+			}
+			log[i] = LogLine{Level: l.level.String(), Msg: msg}
+		}
+	}
+	out.Log = make([]LogLine, len(log))
+	for i, l := range log {
 		l.Msg = redact(l.Msg, secrets)
 		out.Log[i] = l
 	}
@@ -52,7 +72,15 @@ func expand(r *record, secrets []string) *record {
 // withEscaped adds each secret as JSON spells it inside a string, so that
 // events and answers quoting it are masked too.
 func withEscaped(secrets []string) []string {
-	out := secrets
+	out := make([]string, 0, 3*len(secrets))
+	for i := 0; i+1 < len(secrets); i += 2 {
+		masked := secrets[i+1]
+		if masked == "" {
+			masked = Mask(secrets[i])
+		}
+		out = append(out, secrets[i], masked)
+	}
+	secrets = out
 	for i := 0; i+1 < len(secrets); i += 2 {
 		for _, html := range []bool{true, false} {
 			var b bytes.Buffer
