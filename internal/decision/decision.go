@@ -27,10 +27,16 @@ type Record struct {
 	// Log is the request's execution log: the plain-language explanation.
 	Log []LogLine `json:"log"`
 
-	// tr is the trace the record was finished from: it holds the secrets
-	// to mask and the record's JSON, built once, on first use, off the
-	// request path.
-	tr *Trace
+	// b is the storage of a record finished from a trace (nil for a
+	// snapshot or a record built as a value); gen is b's generation when
+	// it was finished. A ring recycles b once the record is overwritten,
+	// so readers take a snapshot (Ref.Record, Ring.Records).
+	b   *buffer
+	gen uint64
+	// lines and secrets are a snapshot's execution log and identity
+	// values, as recorded.
+	lines   []line
+	secrets []string
 }
 
 // Denied reports whether the request was refused by the gateway (a 4xx or
@@ -113,7 +119,7 @@ type LogLine struct {
 const (
 	maxSteps   = 8
 	maxFields  = 16
-	maxLines   = 10
+	maxLines   = 8
 	maxSecrets = 2
 )
 
@@ -121,32 +127,37 @@ const (
 // safe for concurrent use: an authorizer cache fill may run on behalf of
 // several requests.
 //
-// A trace is one allocation: the record, fixed arrays for its steps,
-// fields and log lines, the context that carries it (With) and the
-// execution logger that tees into it (Logger) all live in it, and the
-// request path stores raw values (Arg, Text) that are formatted only when
-// the record is encoded.
+// A Trace is a small handle — it is also the context that carries it
+// (With) and holds the execution logger that tees into it (Logger) — on a
+// buffer that a Ring recycles once the record has left the ring: the
+// record, fixed arrays for its steps, fields and log lines. The request
+// path stores raw values (Arg, Text) that are formatted only when the
+// record is read. A handle writes only while the buffer is still its
+// generation, so work that outlives its request never writes into a
+// recycled buffer.
 type Trace struct {
-	mu     sync.Mutex
+	parent context.Context
+	b      *buffer
+	gen    uint64
+	tee    teeHandler
+	logger slog.Logger
+	teeSet bool
+}
+
+// buffer is the storage of one record.
+type buffer struct {
+	mu  sync.Mutex
+	gen uint64
+	// done is set by Finish: work that outlives its request (a shared
+	// cache fill) no longer writes to the record.
+	done   bool
 	rec    Record
 	steps  [maxSteps]Step
 	fields [maxFields]Field
 	nf     int
 	lines  []line
 	lbuf   [maxLines]line
-	// done is set by Finish: work that outlives its request (a shared
-	// cache fill) no longer writes to the record.
-	done bool
-
-	ctx    traceCtx
-	tee    teeHandler
-	logger slog.Logger
-	teeSet bool
-
-	once sync.Once
-	enc  []byte
-	err  error
-	// secrets are replaced by their masks in everything the record keeps
+	// secrets are replaced by their masks in everything the record shows
 	// (the execution log quotes the authorizer's event in full); a mask
 	// left empty is Mask of its secret.
 	secrets []string
@@ -160,88 +171,154 @@ type line struct {
 	text  Text
 }
 
-// NewTrace starts the record of one request.
+// NewTrace starts the record of one request in storage of its own.
+// Ring.NewTrace reuses the storage of records the ring has dropped.
 func NewTrace(requestID string, t time.Time) *Trace {
-	tr := &Trace{rec: Record{RequestID: requestID, Time: t}}
-	tr.rec.Steps = tr.steps[:0]
-	tr.lines = tr.lbuf[:0]
-	tr.secrets = tr.sbuf[:0]
-	return tr
+	return new(buffer).start(requestID, t)
+}
+
+// start readies b, fresh or recycled, for a request.
+func (b *buffer) start(requestID string, t time.Time) *Trace {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.done = false
+	b.rec = Record{RequestID: requestID, Time: t, b: b, gen: b.gen}
+	b.rec.Steps = b.steps[:0]
+	b.lines = b.lbuf[:0]
+	b.secrets = b.sbuf[:0]
+	return &Trace{b: b, gen: b.gen}
+}
+
+// recycle drops what b holds and ends its generation: handles of the old
+// generation no longer write to it, snapshots of it are refused.
+func (b *buffer) recycle() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.gen++
+	b.done = true
+	// Only what the record used is cleared, so that the buffer keeps
+	// nothing alive; the rest is still zero.
+	clear(b.steps[:min(len(b.rec.Steps), len(b.steps))])
+	clear(b.fields[:b.nf])
+	clear(b.lbuf[:min(len(b.lines), len(b.lbuf))])
+	clear(b.sbuf[:min(len(b.secrets), len(b.sbuf))])
+	b.nf = 0
+	b.rec = Record{}
+	b.lines, b.secrets = nil, nil
+}
+
+// lock locks the buffer for a write and reports whether the write may
+// happen: the request is running and the buffer is still this handle's.
+func (t *Trace) lock() bool {
+	t.b.mu.Lock()
+	if t.b.gen != t.gen || t.b.done {
+		t.b.mu.Unlock()
+		return false
+	}
+	return true
 }
 
 // Step appends a step, with fields appended to s.Fields. fields are
 // copied into the trace: the caller's slice may live on its stack.
 func (t *Trace) Step(s Step, fields ...Field) {
-	t.mu.Lock()
-	if !t.done {
-		if len(fields) > 0 {
-			if len(s.Fields) == 0 && t.nf+len(fields) <= len(t.fields) {
-				n := copy(t.fields[t.nf:], fields)
-				s.Fields = t.fields[t.nf : t.nf+n : t.nf+n]
-				t.nf += n
-			} else {
-				s.Fields = append(s.Fields[:len(s.Fields):len(s.Fields)], fields...)
-			}
-		}
-		t.rec.Steps = append(t.rec.Steps, s)
+	if !t.lock() {
+		return
 	}
-	t.mu.Unlock()
+	b := t.b
+	if len(fields) > 0 {
+		if len(s.Fields) == 0 && b.nf+len(fields) <= len(b.fields) {
+			n := copy(b.fields[b.nf:], fields)
+			s.Fields = b.fields[b.nf : b.nf+n : b.nf+n]
+			b.nf += n
+		} else {
+			s.Fields = append(s.Fields[:len(s.Fields):len(s.Fields)], fields...)
+		}
+	}
+	b.rec.Steps = append(b.rec.Steps, s)
+	b.mu.Unlock()
 }
 
 // Line appends an execution-log line.
 func (t *Trace) Line(level slog.Level, msg string) {
-	t.mu.Lock()
-	if !t.done {
-		t.lines = append(t.lines, line{level: level, msg: msg})
+	if !t.lock() {
+		return
 	}
-	t.mu.Unlock()
+	t.b.lines = append(t.b.lines, line{level: level, msg: msg})
+	t.b.mu.Unlock()
 }
 
 // LineText appends an execution-log line formatted when the record is
-// encoded.
+// read.
 func (t *Trace) LineText(level slog.Level, text Text) {
-	t.mu.Lock()
-	if !t.done {
-		t.lines = append(t.lines, line{level: level, text: text})
+	if !t.lock() {
+		return
 	}
-	t.mu.Unlock()
+	t.b.lines = append(t.b.lines, line{level: level, text: text})
+	t.b.mu.Unlock()
 }
 
 // Redact makes the record show masked wherever secret appears; an empty
-// masked is Mask(secret), computed when the record is encoded.
+// masked is Mask(secret), computed when the record is read.
 func (t *Trace) Redact(secret, masked string) {
-	if len(secret) < 3 {
+	if len(secret) < 3 || !t.lock() {
 		return
 	}
-	t.mu.Lock()
-	if !t.done {
-		t.secrets = append(t.secrets, secret, masked)
-	}
-	t.mu.Unlock()
+	t.b.secrets = append(t.b.secrets, secret, masked)
+	t.b.mu.Unlock()
 }
 
 // SetMock names the mock identity that answered for the authorizer.
 func (t *Trace) SetMock(name string) {
-	t.mu.Lock()
-	if !t.done {
-		t.rec.Mock = name
+	if !t.lock() {
+		return
 	}
-	t.mu.Unlock()
+	t.b.rec.Mock = name
+	t.b.mu.Unlock()
 }
 
 // Finish fills the request's summary and returns the record. The trace
-// must not be written to afterwards: the record shares its storage.
+// is not written to afterwards; the record lives in the trace's buffer
+// until a ring recycles it.
 func (t *Trace) Finish(fill func(*Record)) *Record {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	r := &t.rec
+	if !t.lock() {
+		// Only the request finishes its trace, once.
+		return &Record{}
+	}
+	defer t.b.mu.Unlock()
+	r := &t.b.rec
 	fill(r)
-	r.tr = t
-	t.done = true
+	t.b.done = true
 	// Steps are shown in pipeline order; an authorizer invocation is
 	// recorded inside its cache fill, before the cache's verdict.
-	slices.SortStableFunc(r.Steps, func(a, b Step) int { return rank(a.Name) - rank(b.Name) })
+	// They usually are already: checking is cheaper than moving steps.
+	byRank := func(a, b Step) int { return rank(a.Name) - rank(b.Name) }
+	if !slices.IsSortedFunc(r.Steps, byRank) {
+		slices.SortStableFunc(r.Steps, byRank)
+	}
 	return r
+}
+
+// snapshot copies what a reader needs of r, nil when r's buffer has been
+// recycled since gen. Strings and JSON documents are immutable and shared.
+func (r *Record) snapshot(gen uint64) *Record {
+	b := r.b
+	if b == nil {
+		return r
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.gen != gen || r.gen != gen {
+		return nil
+	}
+	out := *r
+	out.b = nil
+	out.Steps = slices.Clone(r.Steps)
+	for i := range out.Steps {
+		out.Steps[i].Fields = slices.Clone(out.Steps[i].Fields)
+	}
+	out.lines = slices.Clone(b.lines)
+	out.secrets = slices.Clone(b.secrets)
+	return &out
 }
 
 var order = []string{StepRoute, StepResourcePolicy, StepIdentity, StepCache, StepAuthorizer, StepPolicy, StepIntegration, StepGatewayResponse}
@@ -255,29 +332,31 @@ func rank(name string) int {
 
 type traceKey struct{}
 
-// traceCtx is the context carrying a trace. It lives in the trace, so that
-// With allocates nothing.
-type traceCtx struct {
-	context.Context
-	t *Trace
-}
+// A Trace is the context that carries it: With allocates nothing.
+var _ context.Context = (*Trace)(nil)
 
-func (c *traceCtx) Value(key any) any {
+// Deadline, Done and Err are the parent's.
+func (t *Trace) Deadline() (time.Time, bool) { return t.parent.Deadline() }
+func (t *Trace) Done() <-chan struct{}       { return t.parent.Done() }
+func (t *Trace) Err() error                  { return t.parent.Err() }
+
+// Value is t for the trace's key, else the parent's value.
+func (t *Trace) Value(key any) any {
 	if _, ok := key.(traceKey); ok {
-		return c.t
+		return t
 	}
-	return c.Context.Value(key)
+	return t.parent.Value(key)
 }
 
 // With returns ctx carrying t. A trace is carried by one context, made
 // before the request's pipeline starts; asking again for another parent
-// allocates a context of its own.
+// makes a handle of its own.
 func With(ctx context.Context, t *Trace) context.Context {
-	if t.ctx.t == nil {
-		t.ctx = traceCtx{Context: ctx, t: t}
-		return &t.ctx
+	if t.parent == nil {
+		t.parent = ctx
+		return t
 	}
-	return &traceCtx{Context: ctx, t: t}
+	return &Trace{parent: ctx, b: t.b, gen: t.gen}
 }
 
 // From returns the trace of ctx, nil when the view is off.
@@ -288,10 +367,9 @@ func From(ctx context.Context) *Trace {
 
 // Logger returns base with every INFO-or-above record also appended to
 // t, so that the execution log is formatted and kept for the view even
-// when base drops it. The first logger of a trace lives in it.
+// when base drops it. The first logger of a trace lives in it; like With,
+// it is made by the request before its pipeline runs concurrent work.
 func Logger(base *slog.Logger, t *Trace) *slog.Logger {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.teeSet {
 		return slog.New(teeHandler{t: t, next: base.Handler()})
 	}

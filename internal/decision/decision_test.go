@@ -45,7 +45,7 @@ func TestRing_SubscriberGetsNewRecords_SlowOneDoesNotBlock(t *testing.T) {
 	c, stop := g.Subscribe()
 	defer stop()
 	g.Add(&Record{RequestID: "a"})
-	if r := <-c; r.RequestID != "a" || r.Seq != 1 {
+	if r := (<-c).Record(); r.RequestID != "a" || r.Seq != 1 {
 		t.Fatalf("got %+v", r)
 	}
 	// Far more records than the channel holds: Add never blocks.

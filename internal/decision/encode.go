@@ -8,20 +8,21 @@ import (
 // record is Record without its methods, for encoding.
 type record Record
 
-// MarshalJSON encodes the record for the view: secrets masked, JSON
-// documents indented and deciding statements looked up. The work is done
-// once per record, by the first reader (the view's stream or list), never
-// by the request that was recorded.
+// MarshalJSON encodes the record for the view: values formatted, secrets
+// masked, JSON documents indented and deciding statements looked up. The
+// work is done by the reader (the view's stream or list), never by the
+// request that was recorded.
 func (r *Record) MarshalJSON() ([]byte, error) {
-	if r.tr == nil {
-		return json.Marshal(expand((*record)(r), nil))
+	if b := r.b; b != nil {
+		// A record read straight from its trace (Finish), not a snapshot.
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return json.Marshal(expand((*record)(r), b.lines, b.secrets))
 	}
-	t := r.tr
-	t.once.Do(func() { t.enc, t.err = json.Marshal(expand((*record)(r), t.secrets)) })
-	return t.enc, t.err
+	return json.Marshal(expand((*record)(r), r.lines, r.secrets))
 }
 
-func expand(r *record, secrets []string) *record {
+func expand(r *record, lines []line, secrets []string) *record {
 	secrets = withEscaped(secrets)
 	out := *r
 	out.Steps = make([]Step, len(r.Steps))
@@ -51,9 +52,9 @@ func expand(r *record, secrets []string) *record {
 		out.Steps[i] = s
 	}
 	log := r.Log
-	if r.tr != nil {
-		log = make([]LogLine, len(r.tr.lines))
-		for i, l := range r.tr.lines {
+	if lines != nil {
+		log = make([]LogLine, len(lines))
+		for i, l := range lines {
 			msg := l.msg
 			if !l.text.IsZero() {
 				msg = l.text.String()

@@ -9,6 +9,7 @@ import (
 	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
+	"github.com/valyala/fasthttp"
 )
 
 // The decision view's records of the gateway's own steps. These run only
@@ -78,6 +79,15 @@ func recordGatewayResponse(tr *decision.Trace, ge *gwresponse.Error, resp gwresp
 	}
 	tr.Step(decision.Step{Name: decision.StepGatewayResponse, Outcome: outcome,
 		Summary: string(resp.Type) + " " + strconv.Itoa(resp.Status), Fields: fields})
+}
+
+// recordedPath is the request's path as fasthttp normalised it, sharing
+// the request line's string when they are the same (no copy).
+func recordedPath(ctx *fasthttp.RequestCtx, r *reqctx.Request) string {
+	if p := ctx.Path(); string(p) != r.WirePath {
+		return string(p)
+	}
+	return r.WirePath
 }
 
 func finishRecord(tr *decision.Trace, c *compiledAPI, r *reqctx.Request, path, route string, status int, d time.Duration) *decision.Record {

@@ -259,7 +259,7 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 	log := execLog{l: g.log, id: r.ID, logged: g.log.Enabled(context.Background(), slog.LevelInfo)}
 	log.on = log.logged
 	if g.opts.Decisions != nil {
-		log.tr = decision.NewTrace(r.ID, start)
+		log.tr = g.opts.Decisions.NewTrace(r.ID, start)
 		log.on = true
 	}
 	route := ""
@@ -281,7 +281,7 @@ func (g *Gateway) serve(i int, ctx *fasthttp.RequestCtx) {
 			g.opts.Observer.Request(c.api.LogicalID, r.Stage, route, status, d)
 		}
 		if log.tr != nil {
-			g.opts.Decisions.Add(finishRecord(log.tr, c, r, string(ctx.Path()), route, status, d))
+			g.opts.Decisions.Add(finishRecord(log.tr, c, r, recordedPath(ctx, r), route, status, d))
 		}
 	}()
 	var m *integration.Response
