@@ -62,7 +62,7 @@ func TestRing_RecycledStorage_StaleHandleAndLateReaderSeeNothing(t *testing.T) {
 	late := <-c
 	recordRequest(g, "next") // overwrites "old": its storage is recycled
 	<-c
-	tr := g.NewTrace("new", time.Unix(0, 0)) // usually reuses it
+	tr := g.NewTrace("new", time.Unix(0, 0)) // reuses it
 	old.Step(Step{Name: StepAuthorizer, Summary: "stale"})
 	old.Line(slog.LevelInfo, "stale")
 	g.Add(tr.Finish(func(*Record) {}))

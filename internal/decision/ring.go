@@ -23,9 +23,13 @@ type Ring struct {
 	full bool
 	seq  uint64
 	subs map[chan Ref]struct{}
-	// free holds the buffers of dropped records.
-	free sync.Pool
+	// free holds the buffers of dropped records, for the next traces: as
+	// many as requests in flight beyond the ring, at most maxFree.
+	free []*buffer
 }
+
+// maxFree bounds the buffers a ring keeps for reuse beyond its records.
+const maxFree = 64
 
 // Ref is a record as the ring holds it: Record reads it.
 type Ref struct {
@@ -47,13 +51,19 @@ func NewRing(size int) *Ring {
 	if size <= 0 {
 		size = DefaultSize
 	}
-	return &Ring{buf: make([]Ref, size), subs: map[chan Ref]struct{}{}}
+	return &Ring{buf: make([]Ref, size), subs: map[chan Ref]struct{}{}, free: make([]*buffer, 0, maxFree)}
 }
 
 // NewTrace starts the record of one request, in the storage of a record
 // the ring has dropped when there is one.
 func (g *Ring) NewTrace(requestID string, t time.Time) *Trace {
-	b, _ := g.free.Get().(*buffer)
+	var b *buffer
+	g.mu.Lock()
+	if n := len(g.free); n > 0 {
+		b, g.free[n-1] = g.free[n-1], nil
+		g.free = g.free[:n-1]
+	}
+	g.mu.Unlock()
 	if b == nil {
 		b = new(buffer)
 	}
@@ -87,7 +97,11 @@ func (g *Ring) Add(rec *Record) {
 	if old.rec != nil && old.rec.b != nil {
 		b := old.rec.b
 		b.recycle()
-		g.free.Put(b)
+		g.mu.Lock()
+		if len(g.free) < maxFree {
+			g.free = append(g.free, b)
+		}
+		g.mu.Unlock()
 	}
 }
 
