@@ -25,6 +25,8 @@ type Record struct {
 	Mock  string `json:"mock,omitempty"`
 	Steps []Step `json:"steps"`
 	// Log is the request's execution log: the plain-language explanation.
+	// A record finished from a trace keeps its lines unformatted; Log is
+	// filled when the record is encoded.
 	Log []LogLine `json:"log"`
 
 	// b is the storage of a record finished from a trace (nil for a
