@@ -220,11 +220,23 @@ func (c *Chain) evalResource(r *reqctx.Request, caller *iamCaller, phase string,
 	}
 	dec := c.a.resource.Evaluate(req)
 	info(log, decision.Enabled(context.Background(), log, slog.LevelInfo), tr,
-		decision.Textf("Resource policy %s: %s: %s for %s", decision.Str(phase), decision.Str(dec.Effect.String()), decision.Reason(dec), decision.Str(r.MethodARN)))
+		decision.Textf(resourcePolicyLine(phase), decision.Str(dec.Effect.String()), decision.Reason(dec), decision.Str(r.MethodARN)))
 	if tr != nil {
 		recordPolicy(tr, "resource policy %s: %s (%s)", phase, c.a.api.ResourcePolicy, "", dec, r.MethodARN)
 	}
 	return dec
+}
+
+// resourcePolicyLine is the execution-log sentence of a resource policy
+// phase, a constant for the phases the chain runs.
+func resourcePolicyLine(phase string) string {
+	switch phase {
+	case "pre-check":
+		return "Resource policy pre-check: %s: %s for %s"
+	case "decision":
+		return "Resource policy decision: %s: %s for %s"
+	}
+	return "Resource policy " + phase + ": %s: %s for %s"
 }
 
 // anonymousDenied is the 403 of a resource policy denying a caller that is

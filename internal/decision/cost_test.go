@@ -109,7 +109,7 @@ func TestArg_FormatsAsTheEagerCode(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tc.name, s, tc.want)
 		}
 	}
-	if s := Textf("a %s b %s c %s d %s e %s", Int(1), Int(2), Int(3), Int(4), Int(5)).String(); s != "a 1 b 2 c 3 d 4 e %s" {
+	if s := Textf("a %s b %s c %s d %s", Int(1), Int(2), Int(3), Int(4)).String(); s != "a 1 b 2 c 3 d %s" {
 		t.Errorf("text = %q", s)
 	}
 	if s := Textf("100%").String(); s != "100%" || !strings.Contains(Textf("%s%s", Str("a")).String(), "a") {

@@ -10,7 +10,7 @@ import (
 
 // The request path records raw values, never formatted text: an Arg holds
 // one value (a string, a number, a duration, a policy decision) without
-// allocating, and a Text is a format with up to four such values. Both
+// allocating, and a Text is a format with up to three such values. Both
 // are formatted when a reader encodes the record, off the request path.
 
 // Arg is one value of a step, a field or a log line, formatted lazily.
@@ -99,7 +99,7 @@ func Mask(s string) string {
 }
 
 // maxArgs is the number of values a Text holds.
-const maxArgs = 4
+const maxArgs = 3
 
 // Text is a format whose every "%s" is replaced by the next value, when
 // the record is encoded. The zero Text is empty.
@@ -108,7 +108,7 @@ type Text struct {
 	args   [maxArgs]Arg
 }
 
-// Textf captures format and up to four values; further values are
+// Textf captures format and up to three values; further values are
 // dropped (a Text's callers are the fixed sentences of the pipeline).
 func Textf(format string, args ...Arg) Text {
 	t := Text{format: format}
