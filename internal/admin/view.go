@@ -120,7 +120,12 @@ func (s *Server) streamDecisions(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-s.streams.done:
 			return
-		case rec := <-c:
+		case ref := <-c:
+			// nil: recycled before this subscriber read it.
+			rec := ref.Record()
+			if rec == nil {
+				continue
+			}
 			if !send(rec) {
 				return
 			}

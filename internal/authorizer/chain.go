@@ -219,13 +219,24 @@ func (c *Chain) evalResource(r *reqctx.Request, caller *iamCaller, phase string,
 		req.Principal = caller.principal()
 	}
 	dec := c.a.resource.Evaluate(req)
-	if log.Enabled(context.Background(), slog.LevelInfo) {
-		log.Info(fmt.Sprintf("Resource policy %s: %s: %s for %s", phase, dec.Effect, dec.Reason(), r.MethodARN))
-	}
+	info(log, decision.Enabled(context.Background(), log, slog.LevelInfo), tr,
+		decision.Textf(resourcePolicyLine(phase), decision.Str(dec.Effect.String()), decision.Reason(dec), decision.Str(r.MethodARN)))
 	if tr != nil {
-		recordPolicy(tr, "resource policy "+phase, c.a.api.ResourcePolicy, "", dec, r.MethodARN)
+		recordPolicy(tr, "resource policy %s: %s (%s)", phase, c.a.api.ResourcePolicy, "", dec, r.MethodARN)
 	}
 	return dec
+}
+
+// resourcePolicyLine is the execution-log sentence of a resource policy
+// phase, a constant for the phases the chain runs.
+func resourcePolicyLine(phase string) string {
+	switch phase {
+	case "pre-check":
+		return "Resource policy pre-check: %s: %s for %s"
+	case "decision":
+		return "Resource policy decision: %s: %s for %s"
+	}
+	return "Resource policy " + phase + ": %s: %s for %s"
 }
 
 // anonymousDenied is the 403 of a resource policy denying a caller that is
@@ -265,9 +276,8 @@ func (c *Chain) custom(ctx context.Context, r *reqctx.Request, log *slog.Logger)
 	if c.a.resource != nil {
 		// The authorizer and the API live in the same account (Table A).
 		combined := policy.Combine(effect, rp.Effect, true)
-		if log.Enabled(ctx, slog.LevelInfo) {
-			log.Info(fmt.Sprintf("Combined decision (same account): authorizer %s, resource policy %s: %s", effect, rp.Effect, combined))
-		}
+		info(log, decision.Enabled(ctx, log, slog.LevelInfo), decision.From(ctx), decision.Textf("Combined decision (same account): authorizer %s, resource policy %s: %s",
+			decision.Str(effect.String()), decision.Str(rp.Effect.String()), decision.Str(combined.String())))
 		effect = combined
 	}
 	if effect != policy.Allow {

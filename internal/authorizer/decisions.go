@@ -2,7 +2,7 @@ package authorizer
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/binary"
 	"strconv"
 	"time"
 
@@ -16,30 +16,40 @@ import (
 // carries a trace (the view is on); identity values are recorded masked,
 // the same way the execution log shows them, and never in full.
 
+// The recorders build their fields on the stack and hand raw values
+// (decision.Arg, decision.Text) to the trace, which copies them: the
+// formatting, masking and hashing for the view happen when the record is
+// read, not on the request path.
+
 func (l *Lambda) recordIdentity(tr *decision.Trace, values []string) {
-	fields := make([]decision.Field, len(values))
+	var buf [4]decision.Field
+	fields := buf[:0]
 	for i, v := range values {
-		shown := mask(v)
+		f := decision.Field{Label: l.sources[i].Source, Arg: decision.Masked(v)}
 		if v == "" {
-			shown = "(missing)"
+			f.Arg = decision.Str("(missing)")
 		}
-		fields[i] = decision.Field{Label: l.sources[i].Source, Value: shown}
-		tr.Redact(v, shown)
+		fields = append(fields, f)
+		tr.Redact(v, "")
 	}
 	tr.Step(decision.Step{Name: decision.StepIdentity, Outcome: decision.OK,
-		Summary: strconv.Itoa(len(values)) + " source(s) for " + l.auth.ID, Fields: fields})
+		Text: decision.Textf("%s source(s) for %s", decision.Int(len(values)), decision.Str(l.auth.ID))}, fields...)
 }
 
 // cacheKeyHash names a cache entry without revealing the identity values
-// it is keyed by.
-func cacheKeyHash(k authcache.Key) string {
-	h := sha256.New()
-	for _, s := range []string{k.APIID, k.Stage, k.AuthorizerID, k.Identity} {
-		h.Write([]byte(strconv.Itoa(len(s))))
-		h.Write([]byte{':'})
-		h.Write([]byte(s))
+// it is keyed by: the first 8 bytes of a SHA-256 over the key's
+// length-prefixed parts, shown as 16 hexadecimal digits. The input is
+// built on the stack for keys of usual size.
+func cacheKeyHash(k authcache.Key) uint64 {
+	var buf [256]byte
+	b := buf[:0]
+	for _, s := range [...]string{k.APIID, k.Stage, k.AuthorizerID, k.Identity} {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	sum := sha256.Sum256(b)
+	return binary.BigEndian.Uint64(sum[:8])
 }
 
 func (l *Lambda) recordCache(tr *decision.Trace, key authcache.Key, out *lambdaOutcome) {
@@ -47,23 +57,24 @@ func (l *Lambda) recordCache(tr *decision.Trace, key authcache.Key, out *lambdaO
 		tr.Step(decision.Step{Name: decision.StepCache, Outcome: decision.Info, Summary: "caching off (TTL 0): invoked for every request"})
 		return
 	}
-	fields := []decision.Field{
-		{Label: "key hash", Value: cacheKeyHash(key)},
-		{Label: "TTL", Value: strconv.Itoa(int(l.ttl/time.Second)) + "s"},
-		{Label: "filled by", Value: out.entry.FilledBy},
-		{Label: "age", Value: out.age.String()},
-	}
-	summary := "miss: result cached for " + strconv.Itoa(int(l.ttl/time.Second)) + "s"
+	ttl := int(l.ttl / time.Second)
+	step := decision.Step{Name: decision.StepCache, Outcome: decision.Info,
+		Text: decision.Textf("miss: result cached for %ss", decision.Int(ttl))}
 	if out.hit {
-		summary = "hit: entry " + out.age.String() + " old"
+		step.Text = decision.Textf("hit: entry %s old", decision.Duration(out.age))
 	}
-	tr.Step(decision.Step{Name: decision.StepCache, Outcome: decision.Info, Summary: summary, Fields: fields})
+	tr.Step(step,
+		decision.Field{Label: "key hash", Arg: decision.Hex64(cacheKeyHash(key))},
+		decision.Field{Label: "TTL", Arg: decision.Seconds(ttl)},
+		decision.Field{Label: "filled by", Value: out.entry.FilledBy},
+		decision.Field{Label: "age", Arg: decision.Duration(out.age)},
+	)
 }
 
 func (l *Lambda) recordInvocation(tr *decision.Trace, payload []byte, res function.Result, err error, d time.Duration) {
 	fields := []decision.Field{
 		{Label: "function", Value: l.fn.Name},
-		{Label: "latency", Value: d.Round(time.Microsecond).String()},
+		{Label: "latency", Arg: decision.Duration(d.Round(time.Microsecond))},
 		// The identity values in the event are masked when the record is
 		// shown (Trace.Redact).
 		{Label: "event", JSON: payload},
@@ -79,24 +90,27 @@ func (l *Lambda) recordInvocation(tr *decision.Trace, payload []byte, res functi
 	default:
 		fields = append(fields, decision.Field{Label: "answer", JSON: res.Payload})
 	}
-	tr.Step(decision.Step{Name: decision.StepAuthorizer, Outcome: outcome, Summary: summary, Fields: fields})
+	tr.Step(decision.Step{Name: decision.StepAuthorizer, Outcome: outcome, Summary: summary}, fields...)
 }
 
 // recordPolicy records which statement of a policy decided: doc is the
 // document (or, with member set, the JSON object holding it under member).
-// The statement itself is looked up when the record is shown.
-func recordPolicy(tr *decision.Trace, title string, doc []byte, member string, dec policy.Decision, methodARN string) {
-	fields := []decision.Field{
-		{Label: "effect", Value: dec.Effect.String()},
-		{Label: "methodArn", Value: methodARN},
-	}
-	var st *decision.Statement
+// The statement itself is looked up when the record is shown. summary is
+// the step's summary format, "<policy> %s: %s (%s)": name, the effect and
+// the reason.
+func recordPolicy(tr *decision.Trace, summary, name string, doc []byte, member string, dec policy.Decision, methodARN string) {
+	var buf [5]decision.Field
+	fields := append(buf[:0],
+		decision.Field{Label: "effect", Value: dec.Effect.String()},
+		decision.Field{Label: "methodArn", Value: methodARN},
+	)
+	var st decision.Statement
 	if dec.Statement >= 0 {
-		fields = append(fields, decision.Field{Label: "statement", Value: strconv.Itoa(dec.Statement)})
+		fields = append(fields, decision.Field{Label: "statement", Arg: decision.Int(dec.Statement)})
 		if dec.Sid != "" {
 			fields = append(fields, decision.Field{Label: "Sid", Value: dec.Sid})
 		}
-		st = &decision.Statement{Doc: doc, Member: member, Index: dec.Statement}
+		st = decision.Statement{Doc: doc, Member: member, Index: dec.Statement}
 	}
 	if dec.Unsupported != "" {
 		fields = append(fields, decision.Field{Label: "unsupported condition", Value: dec.Unsupported})
@@ -105,9 +119,10 @@ func recordPolicy(tr *decision.Trace, title string, doc []byte, member string, d
 	if dec.Effect == policy.Allow {
 		outcome = decision.OK
 	}
-	name := decision.StepPolicy
+	step := decision.StepPolicy
 	if member == "" {
-		name = decision.StepResourcePolicy
+		step = decision.StepResourcePolicy
 	}
-	tr.Step(decision.Step{Name: name, Outcome: outcome, Summary: title + ": " + dec.Effect.String() + " (" + dec.Reason() + ")", Fields: fields, Statement: st})
+	tr.Step(decision.Step{Name: step, Outcome: outcome, Statement: st,
+		Text: decision.Textf(summary, decision.Str(name), decision.Str(dec.Effect.String()), decision.Reason(dec))}, fields...)
 }

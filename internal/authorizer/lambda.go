@@ -213,11 +213,16 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	if tr != nil {
 		l.recordIdentity(tr, values)
 	}
-	// Execution-log lines are formatted only when they will be written.
-	on := log.Enabled(ctx, slog.LevelInfo)
-	if on {
-		log.Info("Starting authorizer: " + l.auth.ID + " for request: " + r.ID)
-		log.Info("Incoming identity: " + l.describeIdentity(values))
+	// Execution-log lines are formatted only when they will be written;
+	// the decision view keeps them unformatted (info).
+	on := decision.Enabled(ctx, log, slog.LevelInfo)
+	if on || tr != nil {
+		info(log, on, tr, decision.Textf("Starting authorizer: %s for request: %s", decision.Str(l.auth.ID), decision.Str(r.ID)))
+		identity := decision.Masked(values[0])
+		if l.auth.Type != apimodel.AuthorizerToken {
+			identity = decision.Str(l.describeIdentity(values))
+		}
+		info(log, on, tr, decision.Textf("Incoming identity: %s", identity))
 	}
 
 	var (
@@ -263,25 +268,22 @@ func (l *Lambda) decide(ctx context.Context, r *reqctx.Request, log *slog.Logger
 	out := &lambdaOutcome{res: res, hit: hit, entry: entry}
 	out.age = l.opts.Now().Sub(entry.FilledAt).Round(time.Millisecond)
 	if hit {
-		if on {
-			log.Info(fmt.Sprintf("Authorizer cache hit: entry filled by %s %s ago (TTL %ds)", entry.FilledBy, out.age, int(l.ttl/time.Second)))
-		}
+		info(log, on, tr, decision.Textf("Authorizer cache hit: entry filled by %s %s ago (TTL %s)",
+			decision.Str(entry.FilledBy), decision.Duration(out.age), decision.Seconds(int(l.ttl/time.Second))))
 	} else {
 		out.latency = l.opts.Now().Sub(t0)
-		if l.ttl > 0 && on {
-			log.Info(fmt.Sprintf("Authorizer cache miss: result cached for %ds", int(l.ttl/time.Second)))
+		if l.ttl > 0 {
+			info(log, on, tr, decision.Textf("Authorizer cache miss: result cached for %s", decision.Seconds(int(l.ttl/time.Second))))
 		}
 	}
 
 	// The cached or fresh policy is evaluated against this request's own
 	// methodArn (docs/behaviour.md#CACHE-2, docs/behaviour.md#CACHE-1).
 	out.dec = res.Policy.Evaluate(&policy.Request{Action: policy.ActionInvoke, Resource: r.MethodARN})
-	if on {
-		log.Info("Policy decision: " + out.dec.Effect.String() + ": " + out.dec.Reason() + " for " + r.MethodARN)
-	}
+	info(log, on, tr, decision.Textf("Policy decision: %s: %s for %s", decision.Str(out.dec.Effect.String()), decision.Reason(out.dec), decision.Str(r.MethodARN)))
 	if tr != nil {
 		l.recordCache(tr, key, out)
-		recordPolicy(tr, "authorizer policy of "+l.auth.ID, entry.Raw, "policyDocument", out.dec, r.MethodARN)
+		recordPolicy(tr, "authorizer policy of %s: %s (%s)", l.auth.ID, entry.Raw, "policyDocument", out.dec, r.MethodARN)
 	}
 	return out, nil
 }
@@ -385,6 +387,19 @@ func Decode(raw []byte) (any, error) {
 		return decodeCognito(raw)
 	}
 	return ParseResult(raw)
+}
+
+// info writes an execution-log line: formatted for the log when it keeps
+// INFO (the log tees it into the request's trace, if any), else kept
+// unformatted by the trace alone, so that the decision view costs the
+// request no formatting.
+func info(log *slog.Logger, on bool, tr *decision.Trace, t decision.Text) {
+	switch {
+	case on:
+		log.Info(t.String())
+	case tr != nil:
+		tr.LineText(slog.LevelInfo, t)
+	}
 }
 
 // requestLogger returns the execution logger of one request: the logger

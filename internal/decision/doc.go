@@ -12,5 +12,7 @@
 //
 // The pipeline finds the request's Trace in its context (From). When the
 // view is off there is no Trace: every hook is one nil check on a context
-// lookup and allocates nothing.
+// lookup and allocates nothing. When it is on, hooks store raw values (Arg,
+// Text) in storage the Ring recycles, and records are formatted only when
+// read, from snapshots: the request pays one small allocation.
 package decision

@@ -8,41 +8,62 @@ import (
 // record is Record without its methods, for encoding.
 type record Record
 
-// MarshalJSON encodes the record for the view: secrets masked, JSON
-// documents indented and deciding statements looked up. The work is done
-// once per record, by the first reader (the view's stream or list), never
-// by the request that was recorded.
+// MarshalJSON encodes the record for the view: values formatted, secrets
+// masked, JSON documents indented and deciding statements looked up. The
+// work is done by the reader (the view's stream or list), never by the
+// request that was recorded.
 func (r *Record) MarshalJSON() ([]byte, error) {
-	if r.tr == nil {
-		return json.Marshal(expand((*record)(r), nil))
+	if b := r.b; b != nil {
+		// A record read straight from its trace (Finish), not a snapshot.
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return json.Marshal(expand((*record)(r), b.lines, b.secrets))
 	}
-	t := r.tr
-	t.once.Do(func() { t.enc, t.err = json.Marshal(expand((*record)(r), t.secrets)) })
-	return t.enc, t.err
+	return json.Marshal(expand((*record)(r), r.lines, r.secrets))
 }
 
-func expand(r *record, secrets []string) *record {
+func expand(r *record, lines []line, secrets []string) *record {
 	secrets = withEscaped(secrets)
 	out := *r
 	out.Steps = make([]Step, len(r.Steps))
 	for i, s := range r.Steps {
+		if s.Summary == "" && !s.Text.IsZero() {
+			s.Summary = s.Text.String()
+		}
 		s.Summary = redact(s.Summary, secrets)
 		fields := make([]Field, 0, len(s.Fields)+4)
 		for _, f := range s.Fields {
+			if f.Param {
+				f.Label = "{" + f.Label + "}"
+			}
+			if !f.Arg.IsZero() {
+				f.Value = f.Arg.String()
+			}
 			if f.JSON != nil {
 				f.Value, f.Code = indent(f.JSON), true
 			}
 			f.Value = redact(f.Value, secrets)
 			fields = append(fields, f)
 		}
-		if s.Statement != nil {
+		if s.Statement.Doc != nil {
 			fields = append(fields, s.Statement.fields()...)
 		}
 		s.Fields = fields
 		out.Steps[i] = s
 	}
-	out.Log = make([]LogLine, len(r.Log))
-	for i, l := range r.Log {
+	log := r.Log
+	if lines != nil {
+		log = make([]LogLine, len(lines))
+		for i, l := range lines {
+			msg := l.msg
+			if !l.text.IsZero() {
+				msg = l.text.String()
+			}
+			log[i] = LogLine{Level: l.level.String(), Msg: msg}
+		}
+	}
+	out.Log = make([]LogLine, len(log))
+	for i, l := range log {
 		l.Msg = redact(l.Msg, secrets)
 		out.Log[i] = l
 	}
@@ -52,7 +73,15 @@ func expand(r *record, secrets []string) *record {
 // withEscaped adds each secret as JSON spells it inside a string, so that
 // events and answers quoting it are masked too.
 func withEscaped(secrets []string) []string {
-	out := secrets
+	out := make([]string, 0, 3*len(secrets))
+	for i := 0; i+1 < len(secrets); i += 2 {
+		masked := secrets[i+1]
+		if masked == "" {
+			masked = Mask(secrets[i])
+		}
+		out = append(out, secrets[i], masked)
+	}
+	secrets = out
 	for i := 0; i+1 < len(secrets); i += 2 {
 		for _, html := range []bool{true, false} {
 			var b bytes.Buffer

@@ -43,6 +43,9 @@ type method struct {
 	integration integration.Integration
 	// label is "VERB /path" for logs and metrics.
 	label string
+	// authLabel is the method's authorization as the decision view
+	// shows it, computed once.
+	authLabel string
 }
 
 // Compiler builds the authorization step and the AWS_PROXY integration of a
@@ -84,6 +87,7 @@ func (g *Gateway) compileAPI(a *apimodel.API, comp Compiler) (*compiledAPI, erro
 		for _, v := range verbs {
 			m := r.Methods[v]
 			cm := &method{m: m, resource: r, label: v + " " + r.Path}
+			cm.authLabel = authorizationLabel(cm)
 			// Every method goes through the compiler: resource policies and
 			// API keys apply to NONE methods too. A method that needs
 			// authorization the gateway cannot enforce is refused, never

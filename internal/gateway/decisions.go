@@ -1,13 +1,15 @@
 package gateway
 
 import (
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/portcullis-gateway/portcullis/internal/decision"
 	"github.com/portcullis-gateway/portcullis/internal/gwresponse"
 	"github.com/portcullis-gateway/portcullis/internal/reqctx"
+	"github.com/valyala/fasthttp"
 )
 
 // The decision view's records of the gateway's own steps. These run only
@@ -16,23 +18,21 @@ import (
 // maxRecordedBody bounds the rendered body a record keeps.
 const maxRecordedBody = 4 << 10
 
+// recordRoute allocates nothing for up to four path parameters: the
+// fields are built on the stack and copied into the trace.
 func recordRoute(tr *decision.Trace, m *method, r *reqctx.Request) {
-	fields := []decision.Field{
-		{Label: "resource", Value: r.ResourcePath},
-		{Label: "methodArn", Value: r.MethodARN},
-		{Label: "authorization", Value: authorizationLabel(m)},
+	var buf [3 + 4]decision.Field
+	fields := append(buf[:0],
+		decision.Field{Label: "resource", Value: r.ResourcePath},
+		decision.Field{Label: "methodArn", Value: r.MethodARN},
+		decision.Field{Label: "authorization", Value: m.authLabel},
+	)
+	n := len(fields)
+	for k, v := range r.PathParams {
+		fields = append(fields, decision.Field{Label: k, Value: v, Param: true})
 	}
-	if len(r.PathParams) > 0 {
-		names := make([]string, 0, len(r.PathParams))
-		for k := range r.PathParams {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
-			fields = append(fields, decision.Field{Label: "{" + k + "}", Value: r.PathParams[k]})
-		}
-	}
-	tr.Step(decision.Step{Name: decision.StepRoute, Outcome: decision.OK, Summary: m.label, Fields: fields})
+	slices.SortFunc(fields[n:], func(a, b decision.Field) int { return strings.Compare(a.Label, b.Label) })
+	tr.Step(decision.Step{Name: decision.StepRoute, Outcome: decision.OK, Summary: m.label}, fields...)
 }
 
 func authorizationLabel(m *method) string {
@@ -55,7 +55,7 @@ func recordIntegration(tr *decision.Trace, m *method, status int) {
 		kind = m.m.Integration.Type
 	}
 	tr.Step(decision.Step{Name: decision.StepIntegration, Outcome: decision.OK,
-		Summary: kind + " answered " + strconv.Itoa(status)})
+		Text: decision.Textf("%s answered %s", decision.Str(kind), decision.Int(status))})
 }
 
 func recordGatewayResponse(tr *decision.Trace, ge *gwresponse.Error, resp gwresponse.Response) {
@@ -79,6 +79,15 @@ func recordGatewayResponse(tr *decision.Trace, ge *gwresponse.Error, resp gwresp
 	}
 	tr.Step(decision.Step{Name: decision.StepGatewayResponse, Outcome: outcome,
 		Summary: string(resp.Type) + " " + strconv.Itoa(resp.Status), Fields: fields})
+}
+
+// recordedPath is the request's path as fasthttp normalised it, sharing
+// the request line's string when they are the same (no copy).
+func recordedPath(ctx *fasthttp.RequestCtx, r *reqctx.Request) string {
+	if p := ctx.Path(); string(p) != r.WirePath {
+		return string(p)
+	}
+	return r.WirePath
 }
 
 func finishRecord(tr *decision.Trace, c *compiledAPI, r *reqctx.Request, path, route string, status int, d time.Duration) *decision.Record {

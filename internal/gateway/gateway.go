@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/netip"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -238,10 +237,25 @@ func (e execLog) info(msg string) {
 		e.tr.Line(slog.LevelInfo, msg)
 	}
 	if e.logged {
-		r := slog.NewRecord(time.Now(), slog.LevelInfo, msg, 0)
-		r.AddAttrs(slog.String("requestId", e.id))
-		_ = e.l.Handler().Handle(context.Background(), r)
+		e.write(msg)
 	}
+}
+
+// text writes one line given as a decision.Text: the trace keeps it
+// unformatted, and it is formatted only when the log keeps INFO.
+func (e execLog) text(t decision.Text) {
+	if e.tr != nil {
+		e.tr.LineText(slog.LevelInfo, t)
+	}
+	if e.logged {
+		e.write(t.String())
+	}
+}
+
+func (e execLog) write(msg string) {
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, msg, 0)
+	r.AddAttrs(slog.String("requestId", e.id))
+	_ = e.l.Handler().Handle(context.Background(), r)
 }
 
 type fasthttpLogger struct{ log *slog.Logger }
@@ -279,7 +293,7 @@ func (g *Gateway) serveOn(ctx *fasthttp.RequestCtx, c *compiledAPI, d *compiledD
 	log := execLog{l: g.log, id: r.ID, logged: g.log.Enabled(context.Background(), slog.LevelInfo)}
 	log.on = log.logged
 	if g.opts.Decisions != nil {
-		log.tr = decision.NewTrace(r.ID, start)
+		log.tr = g.opts.Decisions.NewTrace(r.ID, start)
 		log.on = true
 	}
 	route := ""
@@ -301,7 +315,7 @@ func (g *Gateway) serveOn(ctx *fasthttp.RequestCtx, c *compiledAPI, d *compiledD
 			g.opts.Observer.Request(c.api.LogicalID, r.Stage, route, status, d)
 		}
 		if log.tr != nil {
-			g.opts.Decisions.Add(finishRecord(log.tr, c, r, string(ctx.Path()), route, status, d))
+			g.opts.Decisions.Add(finishRecord(log.tr, c, r, recordedPath(ctx, r), route, status, d))
 		}
 	}()
 	var m *integration.Response
@@ -341,7 +355,7 @@ func (g *Gateway) serveOn(ctx *fasthttp.RequestCtx, c *compiledAPI, d *compiledD
 		if ge.Cause != nil {
 			log.info(ge.Cause.Error())
 		}
-		log.info(fmt.Sprintf("Gateway response type: %s with status code: %d", resp.Type, resp.Status))
+		log.text(decision.Textf("Gateway response type: %s with status code: %s", decision.Str(string(resp.Type)), decision.Int(resp.Status)))
 	}
 	if log.tr != nil {
 		recordGatewayResponse(log.tr, ge, resp)
@@ -490,8 +504,8 @@ func (g *Gateway) pipeline(ctx context.Context, c *compiledAPI, d *compiledDomai
 // listener gives one; the result is then nil with a nil error.
 func (g *Gateway) integrate(ctx context.Context, m *method, r *reqctx.Request, log execLog, out *fasthttp.Response) (*integration.Response, error) {
 	if log.on {
-		log.info("Starting execution for request: " + r.ID)
-		log.info("HTTP Method: " + r.Method + ", Resource Path: " + r.Path)
+		log.text(decision.Textf("Starting execution for request: %s", decision.Str(r.ID)))
+		log.text(decision.Textf("HTTP Method: %s, Resource Path: %s", decision.Str(r.Method), decision.Str(r.Path)))
 	}
 	if d, ok := m.integration.(directIntegration); ok && out != nil {
 		if err := d.InvokeInto(ctx, r, out); err != nil {
@@ -499,7 +513,7 @@ func (g *Gateway) integrate(ctx context.Context, m *method, r *reqctx.Request, l
 			return nil, err
 		}
 		if log.on {
-			log.info("Method completed with status: " + strconv.Itoa(out.StatusCode()))
+			log.text(decision.Textf("Method completed with status: %s", decision.Int(out.StatusCode())))
 		}
 		if log.tr != nil {
 			recordIntegration(log.tr, m, out.StatusCode())
@@ -511,7 +525,7 @@ func (g *Gateway) integrate(ctx context.Context, m *method, r *reqctx.Request, l
 		return nil, err
 	}
 	if log.on {
-		log.info("Method completed with status: " + strconv.Itoa(resp.Status))
+		log.text(decision.Textf("Method completed with status: %s", decision.Int(resp.Status)))
 	}
 	if log.tr != nil {
 		recordIntegration(log.tr, m, resp.Status)
