@@ -20,7 +20,7 @@ import (
 func TestProxyRequest_BlackBox(t *testing.T) {
 	r, err := (&reqctx.Edge{}).New(reqctx.Incoming{Method: "POST", Target: "/prod/caf%c3%a9", Query: "a=1&a=2",
 		Headers: []reqctx.Header{{Name: "x-trace", Value: "one"}, {Name: "X-Trace", Value: "two"}, {Name: "Connection", Value: "keep-alive"}},
-		Body: []byte(`{"k":1}`), Peer: netip.MustParseAddr("192.0.2.7"), Port: 3000, Protocol: "HTTP/1.1", Time: time.Unix(1_800_000_000, 0)})
+		Body:    []byte(`{"k":1}`), Peer: netip.MustParseAddr("192.0.2.7"), Port: 3000, Protocol: "HTTP/1.1", Time: time.Unix(1_800_000_000, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}
