@@ -191,6 +191,7 @@ func TestBypass_NoSpellingReachesAGuardedBackendPath(t *testing.T) {
 		"/admin%2f", "/admin%2F", "/admin%2fx", "/admin/x", "/secret/1", "/secret%2f1", "/items/..%2fsecret%2f1",
 		"/files/..%2f..%2fsecret%2f1", "/admin%00", "/admin%0a", "/admin;x", "/%2561dmin", "/admin%", "/admin%zz",
 		"/admin?x=1", "/items/a%2f..%2f..%2fadmin", "/files/%2fadmin", "/files//admin", "/files/a%2f%2e%2e%2f%2e%2e%2fadmin",
+		"/admin%5C", "/admin%5c", `/admin\`, "/files/%C0%AE%C0%AE/admin", "/files/%c0%ae%c0%ae%2fadmin", "/x/%E2%80%AE/../admin",
 	}
 	verbs := []string{"GET", "get", "Get", "POST", "FOO", "TRACE", "CONNECT", "PROPFIND", "HEAD", "OPTIONS"}
 	total, refused, delivered := 0, 0, 0

@@ -17,8 +17,9 @@ package reqctx
 //     Gateway matches it).
 //  3. Forms whose meaning differs between servers are refused rather than
 //     guessed: a dot segment (., .., and their encodings), a malformed
-//     escape, a control character, and a backslash-separated dot segment
-//     (..\ is a parent directory to some backends).
+//     escape, a control character, a backslash (a separator to some
+//     backends), and invalid UTF-8 (an overlong %C0%AE is a dot to some
+//     decoders).
 //
 // The result has two spellings of the same segments: Decoded, which the
 // router matches, and Encoded, each segment escaped again in one fixed way
@@ -27,7 +28,10 @@ package reqctx
 // event's path (REST delivers it still encoded) and an HTTP_PROXY backend's
 // URL carry, so no later stage can decode a second time into another path.
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // PathError is a request path the gateway refuses to interpret.
 type PathError struct {
@@ -119,12 +123,15 @@ func refuseSegment(s string) string {
 			return "control characters are not accepted"
 		}
 	}
+	// Some servers take a backslash for a slash, and some decoders read
+	// an overlong or otherwise invalid UTF-8 sequence (%C0%AE) as a dot:
+	// either could turn a segment the router saw as one name into another
+	// path on the backend.
 	if strings.IndexByte(s, '\\') >= 0 {
-		for _, part := range strings.Split(s, "\\") {
-			if part == "." || part == ".." {
-				return "dot segments are not accepted"
-			}
-		}
+		return "backslashes are not accepted"
+	}
+	if !utf8.ValidString(s) {
+		return "invalid UTF-8 is not accepted"
 	}
 	return ""
 }
