@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -30,19 +29,13 @@ type HTTP struct {
 	uri         string
 	method      string
 	timeout     time.Duration
-	params      []paramMapping
+	params      requestParams
 	requests    *templateSet
 	passthrough string
 	// contentHandling converts the request payload.
 	contentHandling string
 	responses       *responder
 	upstream        Upstream
-}
-
-type paramMapping struct {
-	loc  string // header, querystring, path
-	name string
-	expr string
 }
 
 var uriParamRE = regexp.MustCompile(`\{([^{}]+)\}`)
@@ -67,22 +60,14 @@ func NewHTTP(in *apimodel.Integration, route Route, upstream Upstream) (*HTTP, e
 	if h.timeout <= 0 {
 		h.timeout = apimodel.DefaultIntegrationTimeoutMillis * time.Millisecond
 	}
-	keys := make([]string, 0, len(in.RequestParameters))
-	for k := range in.RequestParameters {
-		keys = append(keys, k)
+	params, err := compileRequestParams(in.RequestParameters)
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(keys)
+	h.params = params
 	mapped := map[string]bool{}
-	for _, k := range keys {
-		rest, ok := strings.CutPrefix(k, "integration.request.")
-		loc, name, ok2 := strings.Cut(rest, ".")
-		if !ok || !ok2 || (loc != "header" && loc != "querystring" && loc != "path") {
-			return nil, fmt.Errorf("request parameter %q: only integration.request.header|querystring|path.NAME is supported", k)
-		}
-		h.params = append(h.params, paramMapping{loc: loc, name: name, expr: in.RequestParameters[k]})
-		if loc == "path" {
-			mapped[name] = true
-		}
+	for _, m := range params.path {
+		mapped[m.name] = true
 	}
 	for _, m := range uriParamRE.FindAllStringSubmatch(in.URI, -1) {
 		name := strings.TrimSuffix(m[1], "+")
@@ -93,7 +78,6 @@ func NewHTTP(in *apimodel.Integration, route Route, upstream Upstream) (*HTTP, e
 			return nil, fmt.Errorf("HTTP integration URI %q: {%s} has no integration.request.path.%s mapping", in.URI, m[1], name)
 		}
 	}
-	var err error
 	if h.requests, err = compileTemplates(in.RequestTemplates, in.Pos, "requestTemplates"); err != nil {
 		return nil, err
 	}
@@ -117,26 +101,23 @@ func (h *HTTP) Invoke(ctx context.Context, r *reqctx.Request) (*Response, error)
 	req.Header.DisableNormalizing()
 	resp.Header.DisableNormalizing()
 
-	path := map[string]string{}
-	var query [][2]string
-	var headers [][2]string
-	for _, p := range h.params {
-		v, ok := r.Resolve(p.expr)
-		if !ok {
-			continue
-		}
-		switch p.loc {
-		case "path":
-			path[p.name] = v
-		case "querystring":
-			query = append(query, [2]string{p.name, v})
-		case "header":
-			headers = append(headers, [2]string{p.name, v})
-		}
+	path, err := h.params.escapedPaths(r)
+	if err != nil {
+		return nil, gwresponse.InternalError(500, err)
 	}
+	if path == nil {
+		path = map[string]string{}
+	}
+	query := pairs(h.params.query, r)
+	headers := pairs(h.params.header, r)
 	oh, oq, op := mc.requestOverrides()
 	for k, v := range op {
-		path[k] = v
+		// A template's $context.requestOverride.path value is one segment.
+		e, err := escapePathValue(v, false)
+		if err != nil {
+			return nil, gwresponse.InternalError(500, err)
+		}
+		path[k] = e
 	}
 	target := h.uri
 	if strings.Contains(target, "${stageVariables.") {
@@ -145,16 +126,10 @@ func (h *HTTP) Invoke(ctx context.Context, r *reqctx.Request) (*Response, error)
 		}
 	}
 	target = uriParamRE.ReplaceAllStringFunc(target, func(m string) string {
-		name := m[1 : len(m)-1]
-		greedy := strings.HasSuffix(name, "+")
-		v, ok := path[strings.TrimSuffix(name, "+")]
-		if !ok {
-			return m
+		if v, ok := path[strings.TrimSuffix(m[1:len(m)-1], "+")]; ok {
+			return v // escaped by escapedPaths
 		}
-		if greedy {
-			return reqctx.EscapePath(v)
-		}
-		return reqctx.EscapeSegment(v)
+		return m
 	})
 	req.SetRequestURI(target)
 	args := req.URI().QueryArgs()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -43,18 +42,11 @@ type HTTPProxy struct {
 	uri     string // template with {param} and ${stageVariables.x}
 	method  string // "" = the request's verb
 	timeout time.Duration
-	// path, header and query are the integration request parameters,
-	// parsed once: integration.request.path.X fills the URI's {X}, the
-	// others set a header or query parameter.
-	path, header, query []mapping
-	upstream            Upstream
-}
-
-// mapping is one integration request parameter: a target name and the
-// request expression that fills it.
-type mapping struct {
-	name string
-	src  reqctx.Expr
+	// params are the integration request parameters, parsed once:
+	// integration.request.path.X fills the URI's {X}, the others set a
+	// header or query parameter.
+	params   requestParams
+	upstream Upstream
 }
 
 // NewHTTPProxy compiles an HTTP_PROXY integration.
@@ -77,33 +69,17 @@ func NewHTTPProxy(in *apimodel.Integration, upstream Upstream) (*HTTPProxy, erro
 		m = ""
 	}
 	h := &HTTPProxy{uri: u, method: m, timeout: timeout, upstream: upstream}
-	names := make([]string, 0, len(in.RequestParameters))
-	for k := range in.RequestParameters {
-		names = append(names, k)
+	params, err := compileRequestParams(in.RequestParameters)
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(names) // one order, so that two mappings of a header apply the same way every time
-	for _, k := range names {
-		src, err := reqctx.ParseExpr(in.RequestParameters[k], true)
-		if err != nil {
-			return nil, fmt.Errorf("request parameter %s: %w", k, err)
-		}
-		switch {
-		case strings.HasPrefix(k, "integration.request.path."):
-			h.path = append(h.path, mapping{k[len("integration.request.path."):], src})
-		case strings.HasPrefix(k, "integration.request.header."):
-			h.header = append(h.header, mapping{k[len("integration.request.header."):], src})
-		case strings.HasPrefix(k, "integration.request.querystring."):
-			h.query = append(h.query, mapping{k[len("integration.request.querystring."):], src})
-		default:
-			return nil, fmt.Errorf("request parameter %s: want integration.request.{path,header,querystring}.NAME", k)
-		}
-	}
+	h.params = params
 	return h, nil
 }
 
 // mapsHeader reports whether a header mapping with a value for r sets name.
 func (h *HTTPProxy) mapsHeader(r *reqctx.Request, name string) bool {
-	for _, m := range h.header {
+	for _, m := range h.params.header {
 		if strings.EqualFold(name, m.name) {
 			if _, ok := m.src.Value(r); ok {
 				return true
@@ -134,25 +110,13 @@ func (h *HTTPProxy) targetURL(r *reqctx.Request) (string, error) {
 		}
 	}
 	if p, _, _ := strings.Cut(out, "?"); strings.IndexByte(p, '{') >= 0 {
-		for _, m := range h.path {
-			v, ok := m.src.Value(r)
-			if !ok {
-				continue
-			}
-			// A path parameter's value is made of canonical segments (a
-			// greedy one holds several); any other source is one opaque
-			// segment, and a bare dot segment would climb the backend's tree.
-			var esc string
-			switch {
-			case m.src.Kind == reqctx.ExprPath:
-				esc = reqctx.EscapePath(v)
-			case v == "." || v == "..":
-				return "", errIllegalPath
-			default:
-				esc = reqctx.EscapeSegment(v)
-			}
-			out = strings.ReplaceAll(out, "{"+m.name+"}", esc)
-			out = strings.ReplaceAll(out, "{"+m.name+"+}", esc)
+		paths, err := h.params.escapedPaths(r)
+		if err != nil {
+			return "", err
+		}
+		for name, esc := range paths {
+			out = strings.ReplaceAll(out, "{"+name+"}", esc)
+			out = strings.ReplaceAll(out, "{"+name+"+}", esc)
 		}
 		if p, _, _ := strings.Cut(out, "?"); strings.ContainsAny(p, "{}") {
 			return "", errIllegalPath
@@ -215,12 +179,12 @@ func (h *HTTPProxy) InvokeInto(ctx context.Context, r *reqctx.Request, resp *fas
 			req.Header.Add(hd.Name, hd.Value)
 		}
 	}
-	for _, m := range h.header {
+	for _, m := range h.params.header {
 		if v, ok := m.src.Value(r); ok {
 			req.Header.Add(m.name, v)
 		}
 	}
-	for _, m := range h.query {
+	for _, m := range h.params.query {
 		if v, ok := m.src.Value(r); ok {
 			req.URI().QueryArgs().Set(m.name, v)
 		}

@@ -227,3 +227,37 @@ func TestHTTP_NonProxy_ContentHandling(t *testing.T) {
 		t.Errorf("client body %x, want %x", got.Body, want)
 	}
 }
+
+// A header mapped into a greedy {key+} placeholder of a non-proxy HTTP URI
+// is one segment, its slashes escaped, and a bare ".." is refused: only a
+// path parameter's own canonical segments may spell several segments, so a
+// mapped value can never climb the backend's tree.
+func TestHTTP_NonProxy_MappedValueIsOneSegment(t *testing.T) {
+	var seen []string
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.RequestURI)
+	}))
+	defer backend.Close()
+	in := &apimodel.Integration{Type: apimodel.IntegrationHTTP, HTTPMethod: "GET", URI: backend.URL + "/files/{key+}",
+		RequestParameters:    map[string]string{"integration.request.path.key": "method.request.header.x-key"},
+		IntegrationResponses: []apimodel.IntegrationResponse{{StatusCode: "200"}}}
+	h, err := NewHTTP(in, testRoute, NewUpstream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ header, want string }{{"../admin", "/files/..%2Fadmin"}, {"a b", "/files/a%20b"}} {
+		seen = nil
+		r := &reqctx.Request{Method: "GET", Headers: []reqctx.Header{{Name: "X-Key", Value: tc.header}}}
+		if _, err := h.Invoke(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		if len(seen) != 1 || seen[0] != tc.want {
+			t.Errorf("X-Key %q: backend got %v, want %s", tc.header, seen, tc.want)
+		}
+	}
+	seen = nil
+	_, err = h.Invoke(context.Background(), &reqctx.Request{Method: "GET", Headers: []reqctx.Header{{Name: "X-Key", Value: ".."}}})
+	if err == nil || len(seen) != 0 {
+		t.Errorf("a bare .. reached the backend: %v %v", err, seen)
+	}
+}

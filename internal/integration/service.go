@@ -75,7 +75,7 @@ type AWSService struct {
 	base            ServiceRequest
 	method          string
 	timeout         time.Duration
-	params          []paramMapping
+	params          requestParams
 	requests        *templateSet
 	passthrough     string
 	contentHandling string
@@ -103,13 +103,8 @@ func NewAWSService(in *apimodel.Integration, route Route, caller ServiceCaller) 
 	if s.timeout <= 0 {
 		s.timeout = apimodel.DefaultIntegrationTimeoutMillis * time.Millisecond
 	}
-	for k, v := range in.RequestParameters {
-		rest, _ := strings.CutPrefix(k, "integration.request.")
-		loc, name, ok := strings.Cut(rest, ".")
-		if !ok || (loc != "header" && loc != "querystring" && loc != "path") {
-			return nil, fmt.Errorf("request parameter %q: only integration.request.header|querystring|path.NAME is supported", k)
-		}
-		s.params = append(s.params, paramMapping{loc: loc, name: name, expr: v})
+	if s.params, err = compileRequestParams(in.RequestParameters); err != nil {
+		return nil, err
 	}
 	if s.requests, err = compileTemplates(in.RequestTemplates, in.Pos, "requestTemplates"); err != nil {
 		return nil, err
@@ -130,21 +125,9 @@ func (s *AWSService) Invoke(ctx context.Context, r *reqctx.Request) (*Response, 
 	req := s.base
 	req.Method = s.method
 	req.Body = body
-	path := map[string]string{}
-	for _, p := range s.params {
-		v, ok := r.Resolve(p.expr)
-		if !ok {
-			continue
-		}
-		switch p.loc {
-		case "header":
-			req.Headers = append(req.Headers, [2]string{p.name, v})
-		case "querystring":
-			req.Query = append(req.Query, [2]string{p.name, v})
-		case "path":
-			path[p.name] = v
-		}
-	}
+	req.Headers = append(req.Headers, pairs(s.params.header, r)...)
+	req.Query = append(req.Query, pairs(s.params.query, r)...)
+	path := s.params.paths(r)
 	if req.Kind == ServicePath && len(path) > 0 {
 		req.Target = uriParamRE.ReplaceAllStringFunc(req.Target, func(m string) string {
 			if v, ok := path[strings.TrimSuffix(m[1:len(m)-1], "+")]; ok {

@@ -178,3 +178,18 @@ func FuzzExpr(f *testing.F) {
 		_, _ = e.Value(r)
 	})
 }
+
+// method.request.body maps the whole body; a JSONPath into it is refused at
+// compile time rather than mapped to nothing at request time.
+func TestParseExpr_Body(t *testing.T) {
+	e, err := ParseExpr("method.request.body", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := e.Value(&Request{Body: []byte(`{"a":1}`)}); !ok || v != `{"a":1}` {
+		t.Errorf("body = %q %v", v, ok)
+	}
+	if _, err := ParseExpr("method.request.body.a", true); err == nil {
+		t.Error("a JSONPath body source was accepted")
+	}
+}

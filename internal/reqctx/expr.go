@@ -27,6 +27,7 @@ const (
 	ExprPath
 	ExprStageVariable
 	ExprContext
+	ExprBody
 )
 
 // Expr is one parsed request expression.
@@ -61,6 +62,12 @@ func ParseExpr(s string, allowStatic bool) (Expr, error) {
 		}
 		return Expr{Kind: ExprStatic, Name: s[1 : len(s)-1], Source: s}, nil
 	}
+	if s == "method.request.body" {
+		return Expr{Kind: ExprBody, Source: s}, nil
+	}
+	if strings.HasPrefix(s, "method.request.body.") {
+		return Expr{}, fmt.Errorf("%s: JSONPath into the request body is not supported as a mapping source yet; map method.request.body or use a mapping template", s)
+	}
 	for _, p := range exprPrefixes {
 		if name, ok := strings.CutPrefix(s, p.prefix); ok {
 			if name == "" {
@@ -94,6 +101,8 @@ func (e Expr) Value(r *Request) (string, bool) {
 		return v, ok
 	case ExprContext:
 		return r.ContextVar(e.Name)
+	case ExprBody:
+		return string(r.Body), true
 	}
 	return "", false
 }
