@@ -215,27 +215,32 @@ func (h *HTTPProxy) InvokeInto(ctx context.Context, r *reqctx.Request, resp *fas
 	return nil
 }
 
-// remapBackendHeaders applies to an HTTP backend's answer what API Gateway
-// applies to every integration's (responseHeaderName): Connection,
-// Content-Length, Date and Server describe the backend's connection, so they
-// reach the client as x-amzn-Remapped-* and the gateway's own values frame
-// the client's response; the other hop-by-hop headers (RFC 9110 §7.6.1) are
-// dropped. fasthttp parses Content-Length, Connection and Server into fields
-// of their own, which are reset here.
+// remapBackendHeaders applies to an HTTP backend's answer the rule every
+// integration's answer gets (responseHeaderName, the one home of it):
+// Connection, Content-Length, Date and Server describe the backend's
+// connection, so they reach the client under their remapped names and the
+// gateway's own values frame the client's response; the other hop-by-hop
+// headers (RFC 9110 §7.6.1) are dropped. fasthttp parses Content-Length,
+// Connection and Server into fields of their own, which are reset here.
 func remapBackendHeaders(h *fasthttp.ResponseHeader) {
+	remap := func(name, value string) {
+		if to, keep := responseHeaderName(name); keep {
+			h.Add(to, value)
+		}
+	}
 	if n := h.ContentLength(); n >= 0 {
-		h.Add("x-amzn-Remapped-Content-Length", strconv.Itoa(n))
+		remap("Content-Length", strconv.Itoa(n))
 	}
 	if h.ConnectionClose() {
-		h.Add("x-amzn-Remapped-Connection", "close")
+		remap("Connection", "close")
 		h.ResetConnectionClose()
 	}
 	if srv := h.Server(); len(srv) > 0 {
-		h.Add("x-amzn-Remapped-Server", string(srv))
+		remap("Server", string(srv))
 		h.SetServer("")
 	}
 	if d := h.Peek("Date"); len(d) > 0 {
-		h.Add("x-amzn-Remapped-Date", string(d))
+		remap("Date", string(d))
 		h.Del("Date")
 	}
 	for _, name := range []string{"Keep-Alive", "Proxy-Authenticate", "Proxy-Connection", "Trailer", "Upgrade", "TE"} {
