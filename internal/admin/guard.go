@@ -176,19 +176,23 @@ func (s *Server) checkSignature(r *http.Request) *refusal {
 		body = b
 		r.Body = io.NopCloser(bytes.NewReader(b))
 	}
-	req := &reqctx.Request{
-		Method: r.Method, WirePath: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
-		Host: r.Host, Body: body, Protocol: r.Proto,
-	}
-	req.Query = reqctx.ParseQuery(req.RawQuery)
-	req.Headers = append(req.Headers, reqctx.Header{Name: "Host", Value: r.Host})
+	// net/http keeps Host and Content-Length out of the header map; the
+	// signature covers them, so they are put back as lines.
+	headers := []reqctx.Header{{Name: "Host", Value: r.Host}}
 	if r.ContentLength >= 0 && r.Header.Get("Content-Length") == "" && (r.ContentLength > 0 || stateChanging(r.Method)) {
-		req.Headers = append(req.Headers, reqctx.Header{Name: "Content-Length", Value: strconv.FormatInt(r.ContentLength, 10)})
+		headers = append(headers, reqctx.Header{Name: "Content-Length", Value: strconv.FormatInt(r.ContentLength, 10)})
 	}
 	for name, values := range r.Header {
 		for _, v := range values {
-			req.Headers = append(req.Headers, reqctx.Header{Name: name, Value: v})
+			headers = append(headers, reqctx.Header{Name: name, Value: v})
 		}
+	}
+	// The request is built like every other (reqctx.Edge.New); only its
+	// signature is read here.
+	req, err := (&reqctx.Edge{}).New(reqctx.Incoming{Method: r.Method, Target: r.URL.EscapedPath(), Query: r.URL.RawQuery,
+		Headers: headers, Body: body, Protocol: r.Proto})
+	if err != nil {
+		return &refusal{http.StatusBadRequest, "BadRequestException", err.Error()}
 	}
 	region, service := scopeOf(req)
 	switch service {
